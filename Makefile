@@ -1,0 +1,55 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PYTEST_ARGS ?=
+PORT ?= 8000
+
+# Development and tests serve plain HTTP on loopback and need no real secret.
+DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECURE_SSL=0
+TEST_ENV := DJANGO_SECRET_KEY=tests-only-not-a-secret DJANGO_SECURE_SSL=0
+
+.PHONY: install run test test-sqlite lint format clean
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 12) else 1)' || \
+		{ echo "This project needs Python 3.12 (found $$($(PYTHON) --version 2>&1) at $(PYTHON))."; \
+		  echo "Install it (e.g. 'pyenv install 3.12') or run: make PYTHON=/path/to/python3.12 ..."; exit 2; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+## Serve the demo newsroom on SQLite at http://127.0.0.1:$(PORT)
+run: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
+	$(DEV_ENV) $(BIN)/python manage.py load_demo
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## The whole suite on PostgreSQL (DATABASE_URL, or a throwaway local cluster)
+test: install
+	$(TEST_ENV) scripts/with-test-database $(BIN)/pytest $(PYTEST_ARGS)
+
+## The whole suite on SQLite; PostgreSQL-only tests are skipped with a reason
+test-sqlite: install
+	$(TEST_ENV) DATABASE_URL=sqlite:///:memory: $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djhtml --check templates
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/djhtml templates
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

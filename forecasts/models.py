@@ -1,0 +1,330 @@
+"""Forecast questions, their options, readers' forecasts and the community's snapshots.
+
+The rules that hold for every caller (admin, public pages, API, `load_demo`) live here and
+in `forecasts.aggregation`; the database enforces those it can express as constraints.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from forecasts import aggregation
+
+MIN_OPTIONS = 2
+BINARY_LABELS = ("Yes", "No")
+PROBABILITY_MIN = 0.001
+PROBABILITY_MAX = 0.999
+
+
+class QuestionQuerySet(models.QuerySet):
+    def visible(self):
+        """Questions readers may see: everything but drafts."""
+        return self.exclude(status=Question.Status.DRAFT)
+
+    def open(self, now=None):
+        now = now or timezone.now()
+        return self.filter(status=Question.Status.PUBLISHED, opens_at__lte=now, closes_at__gt=now)
+
+    def closed(self, now=None):
+        """Published, past its close time, not yet resolved or annulled."""
+        return self.filter(status=Question.Status.PUBLISHED, closes_at__lte=now or timezone.now())
+
+    def with_options(self):
+        return self.select_related("resolved_option").prefetch_related("options")
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        BINARY = "binary", "Yes / No"
+        MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RESOLVED = "resolved", "Resolved"
+        ANNULLED = "annulled", "Annulled"
+
+    class State(models.TextChoices):
+        """What a reader sees; derived from status and the clock, never stored."""
+
+        DRAFT = "draft", "Draft"
+        UPCOMING = "upcoming", "Not open yet"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        RESOLVED = "resolved", "Resolved"
+        ANNULLED = "annulled", "Annulled"
+
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255, unique=True)
+    description = models.TextField(blank=True)
+    resolution_criteria = models.TextField(
+        help_text='The source that settles it, e.g. "Reports from interviews or official '
+        'statements".'
+    )
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.MULTIPLE_CHOICE)
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    opens_at = models.DateTimeField(default=timezone.now)
+    closes_at = models.DateTimeField()
+    # RESTRICT, not PROTECT: the winning option cannot be deleted on its own, but the
+    # question can still be deleted together with its options.
+    resolved_option = models.ForeignKey(
+        "Option",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+    stories = models.ManyToManyField(
+        "news.Story", through="StoryQuestion", related_name="questions", blank=True
+    )
+    # Running aggregate of the latest forecast per reader (see forecasts.aggregation).
+    forecaster_count = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["closes_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["binary", "multiple_choice"]),
+                name="question_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "published", "resolved", "annulled"]),
+                name="question_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="question_closes_after_opens",
+                violation_error_message="The close time must be after the open time.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        status="resolved",
+                        resolved_option__isnull=False,
+                        resolved_at__isnull=False,
+                    )
+                    | (~models.Q(status="resolved") & models.Q(resolved_option__isnull=True))
+                ),
+                name="question_resolution_consistent",
+                violation_error_message=(
+                    "A resolved question needs its winning option and resolution time; "
+                    "any other question has no winning option."
+                ),
+            ),
+        ]
+        indexes = [
+            # The open / closing-soon lists filter on status and sort by close time.
+            models.Index(fields=["status", "closes_at"], name="question_status_closes_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("forecasts:question", args=[self.slug])
+
+    def clean(self):
+        errors = {}
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            errors["closes_at"] = "The close time must be after the open time."
+        if self.status == self.Status.RESOLVED:
+            if self.resolved_option_id is None:
+                errors["resolved_option"] = "Pick the option that won."
+            elif self.pk and self.resolved_option.question_id != self.pk:
+                errors["resolved_option"] = "The winning option must be one of this question's."
+        elif self.resolved_option_id is not None:
+            errors["resolved_option"] = "Only a resolved question has a winning option."
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def check_option_labels(cls, kind, labels):
+        """Validate a question's option labels as a whole; raises ValidationError.
+
+        The one place the rules on a question's set of options live: at least two,
+        unique ignoring case and surrounding spaces, and exactly "Yes" and "No" for a
+        binary question. Admin formsets, the API and `load_demo` all call it.
+        """
+        cleaned = [label.strip() for label in labels]
+        errors = []
+        if any(not label for label in cleaned):
+            errors.append("An option needs a label.")
+        seen = {}
+        for label in cleaned:
+            key = label.casefold()
+            if label and key in seen:
+                errors.append(f'"{label}" is the same option as "{seen[key]}" (case ignored).')
+            seen.setdefault(key, label)
+        if len(cleaned) < MIN_OPTIONS:
+            errors.append(f"A question needs at least {MIN_OPTIONS} options.")
+        if kind == cls.Kind.BINARY and sorted(label.casefold() for label in cleaned) != sorted(
+            label.casefold() for label in BINARY_LABELS
+        ):
+            errors.append('A yes/no question has exactly the options "Yes" and "No".')
+        if errors:
+            raise ValidationError(errors)
+
+    def state(self, now=None):
+        if self.status == self.Status.DRAFT:
+            return self.State.DRAFT
+        if self.status == self.Status.RESOLVED:
+            return self.State.RESOLVED
+        if self.status == self.Status.ANNULLED:
+            return self.State.ANNULLED
+        now = now or timezone.now()
+        if now < self.opens_at:
+            return self.State.UPCOMING
+        if now < self.closes_at:
+            return self.State.OPEN
+        return self.State.CLOSED
+
+    @property
+    def is_open(self):
+        return self.state() == self.State.OPEN
+
+    @property
+    def is_closed(self):
+        """Past its close time, or settled; a closed question takes no forecasts."""
+        return self.state() in {self.State.CLOSED, self.State.RESOLVED, self.State.ANNULLED}
+
+    def community_forecast(self):
+        """[(option, probability, percent)] in display order; percents sum to 100.
+
+        Uses the prefetched options when the caller prefetched them, so a page showing
+        many questions costs one query for all their options.
+        """
+        options = list(self.options.all())
+        probabilities = aggregation.community_probabilities(
+            [option.forecast_sum for option in options], self.forecaster_count
+        )
+        percents = aggregation.largest_remainder_percentages(probabilities)
+        return list(zip(options, probabilities, percents, strict=True))
+
+
+class StoryQuestionQuerySet(models.QuerySet):
+    def public(self):
+        return self.exclude(question__status=Question.Status.DRAFT)
+
+
+class StoryQuestion(models.Model):
+    """A question hanging on a story; the lowest position is the story's featured one."""
+
+    story = models.ForeignKey("news.Story", on_delete=models.CASCADE, related_name="links")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="links")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = StoryQuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "linked question"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "question"],
+                name="story_question_once",
+                violation_error_message="This question is already linked to the story.",
+            ),
+        ]
+        indexes = [models.Index(fields=["story", "position"], name="story_question_order_idx")]
+
+    def __str__(self):
+        return f"{self.story} → {self.question}"
+
+
+class Option(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+    # Sum of the probabilities readers' latest forecasts give this option.
+    forecast_sum = models.FloatField(default=0.0, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "question",
+                Lower("label"),
+                name="option_label_unique_ci",
+                violation_error_message="This question already has an option with that label "
+                "(case is ignored).",
+            ),
+            models.CheckConstraint(condition=~models.Q(label=""), name="option_label_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(forecast_sum__gte=0), name="option_forecast_sum_not_negative"
+            ),
+            # Target of the composite foreign key that keeps a question's winning option
+            # among its own options (added in SQL by the migration; Django has no
+            # composite foreign keys).
+            models.UniqueConstraint(fields=["question", "id"], name="option_question_id_unique"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class Forecast(models.Model):
+    """One reader's forecast at one time; a newer one replaces it in the aggregate."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forecasts"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="forecasts")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # "this reader's latest forecast on this question", and the forecast that
+            # stood at close for scoring.
+            models.Index(fields=["question", "user", "-created_at"], name="forecast_latest_idx"),
+            models.Index(fields=["user", "-created_at"], name="forecast_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.question} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ForecastProbability(models.Model):
+    forecast = models.ForeignKey(Forecast, on_delete=models.CASCADE, related_name="probabilities")
+    option = models.ForeignKey(Option, on_delete=models.PROTECT, related_name="+")
+    probability = models.FloatField()
+
+    class Meta:
+        verbose_name_plural = "forecast probabilities"
+        constraints = [
+            models.UniqueConstraint(fields=["forecast", "option"], name="forecast_option_once"),
+            models.CheckConstraint(
+                condition=models.Q(probability__gte=PROBABILITY_MIN)
+                & models.Q(probability__lte=PROBABILITY_MAX),
+                name="forecast_probability_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.option_id}: {self.probability:.3f}"
+
+
+class ForecastSnapshot(models.Model):
+    """The community forecast at one moment: the points of a question's chart."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="snapshots")
+    taken_at = models.DateTimeField(default=timezone.now)
+    forecaster_count = models.PositiveIntegerField()
+    # {option id (as a string, JSON keys are strings): probability}
+    probabilities = models.JSONField()
+
+    class Meta:
+        ordering = ["taken_at", "id"]
+        indexes = [models.Index(fields=["question", "taken_at"], name="snapshot_question_idx")]
+
+    def __str__(self):
+        return f"{self.question_id} at {self.taken_at:%Y-%m-%d %H:%M}"

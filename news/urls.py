@@ -1,0 +1,11 @@
+from django.urls import path
+
+from news import views
+
+app_name = "news"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("stories/<slug:slug>/", views.story_detail, name="story"),
+    path("topics/<slug:slug>/", views.topic_detail, name="topic"),
+]

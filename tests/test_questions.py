@@ -1,0 +1,153 @@
+"""Question rules: derived open/closed state, option sets, times and resolution."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from forecasts.models import Question
+from tests.factories import QuestionFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now()
+
+
+def question_at(opens, closes, **kwargs):
+    return QuestionFactory(opens_at=NOW + opens, closes_at=NOW + closes, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "status", "state"),
+    [
+        (timedelta(days=-1), timedelta(days=1), Question.Status.PUBLISHED, Question.State.OPEN),
+        (timedelta(days=1), timedelta(days=2), Question.Status.PUBLISHED, Question.State.UPCOMING),
+        (timedelta(days=-2), timedelta(days=-1), Question.Status.PUBLISHED, Question.State.CLOSED),
+        (timedelta(days=-1), timedelta(days=1), Question.Status.DRAFT, Question.State.DRAFT),
+        (timedelta(days=-1), timedelta(days=1), Question.Status.ANNULLED, Question.State.ANNULLED),
+    ],
+)
+def test_state_is_derived_from_status_and_the_clock(opens, closes, status, state):
+    question = question_at(opens, closes, status=status)
+    assert question.state(now=NOW) == state
+
+
+def test_question_closes_exactly_at_closes_at():
+    question = question_at(timedelta(days=-1), timedelta(days=1))
+    assert question.state(now=question.closes_at - timedelta(microseconds=1)) == "open"
+    assert question.state(now=question.closes_at) == "closed"
+
+
+def test_open_and_closed_querysets_agree_with_state():
+    open_question = question_at(timedelta(days=-1), timedelta(days=1))
+    closed_question = question_at(timedelta(days=-2), timedelta(days=-1))
+    question_at(timedelta(days=1), timedelta(days=2))  # not open yet
+    question_at(timedelta(days=-1), timedelta(days=1), status=Question.Status.DRAFT)
+    assert list(Question.objects.open(now=NOW)) == [open_question]
+    assert list(Question.objects.closed(now=NOW)) == [closed_question]
+    assert open_question.is_open
+    assert closed_question.is_closed and not closed_question.is_open
+
+
+def test_closed_is_not_resolved_and_annulled_is_not_no():
+    closed = question_at(timedelta(days=-2), timedelta(days=-1), binary=True)
+    annulled = question_at(
+        timedelta(days=-2), timedelta(days=-1), binary=True, status=Question.Status.ANNULLED
+    )
+    assert closed.state() == Question.State.CLOSED
+    assert annulled.state() == Question.State.ANNULLED
+    assert annulled.resolved_option is None
+    assert not Question.objects.closed().filter(pk=annulled.pk).exists()
+
+
+def test_drafts_are_not_visible_to_readers():
+    visible = QuestionFactory()
+    QuestionFactory(status=Question.Status.DRAFT)
+    assert list(Question.objects.visible()) == [visible]
+
+
+def test_close_time_must_be_after_open_time():
+    question = QuestionFactory.build(opens_at=NOW, closes_at=NOW)
+    with pytest.raises(ValidationError) as error:
+        question.full_clean()
+    assert error.value.message_dict["closes_at"] == ["The close time must be after the open time."]
+
+
+@pytest.mark.parametrize(
+    ("kind", "labels", "message"),
+    [
+        ("multiple_choice", ["Only one"], "at least 2 options"),
+        ("multiple_choice", [], "at least 2 options"),
+        ("multiple_choice", ["Family reunification", "Family Reunification"], "case ignored"),
+        ("multiple_choice", ["Other", " other "], "case ignored"),
+        ("multiple_choice", ["A", ""], "needs a label"),
+        ("binary", ["Yes", "Maybe"], 'exactly the options "Yes" and "No"'),
+        ("binary", ["Yes", "No", "Maybe"], 'exactly the options "Yes" and "No"'),
+        ("binary", ["Yes"], "at least 2 options"),
+    ],
+)
+def test_bad_option_sets_are_refused_with_a_clear_message(kind, labels, message):
+    with pytest.raises(ValidationError) as error:
+        Question.check_option_labels(kind, labels)
+    assert any(message in text for text in error.value.messages)
+
+
+@pytest.mark.parametrize(
+    ("kind", "labels"),
+    [("binary", ["No", "Yes"]), ("binary", ["yes", "no"]), ("multiple_choice", ["A", "B"])],
+)
+def test_good_option_sets_pass(kind, labels):
+    Question.check_option_labels(kind, labels)
+
+
+def test_a_resolved_question_needs_its_winning_option():
+    question = QuestionFactory.build(status=Question.Status.RESOLVED, resolved_at=NOW)
+    with pytest.raises(ValidationError) as error:
+        question.full_clean()
+    assert "resolved_option" in error.value.message_dict
+
+
+def test_the_winning_option_must_be_the_questions_own():
+    question = QuestionFactory()
+    other = QuestionFactory()
+    question.status = Question.Status.RESOLVED
+    question.resolved_at = NOW
+    question.resolved_option = other.options.first()
+    with pytest.raises(ValidationError) as error:
+        question.full_clean()
+    assert error.value.message_dict["resolved_option"] == [
+        "The winning option must be one of this question's."
+    ]
+    question.resolved_option = question.options.first()
+    question.full_clean()
+
+
+def test_an_unresolved_question_has_no_winning_option():
+    question = QuestionFactory()
+    question.resolved_option = question.options.first()
+    with pytest.raises(ValidationError) as error:
+        question.full_clean()
+    assert "resolved_option" in error.value.message_dict
+
+
+def test_option_labels_are_unique_per_question_ignoring_case():
+    question = QuestionFactory(options=["Family reunification", "Other"])
+    duplicate = question.options.model(question=question, label="Family Reunification")
+    with pytest.raises(ValidationError) as error:
+        duplicate.full_clean()
+    assert "already has an option with that label" in str(error.value)
+    # The same label on another question is fine.
+    QuestionFactory(options=["Family Reunification", "Other"])
+
+
+def test_community_forecast_without_forecasts_is_uniform():
+    question = QuestionFactory()
+    assert [percent for _, _, percent in question.community_forecast()] == [25, 25, 25, 25]
+    binary = QuestionFactory(binary=True)
+    assert [(o.label, p) for o, _, p in binary.community_forecast()] == [("Yes", 50), ("No", 50)]
+
+
+def test_options_keep_their_order():
+    question = QuestionFactory(options=["Zulu", "Alpha", "Mike"])
+    assert [o.label for o in question.options.all()] == ["Zulu", "Alpha", "Mike"]
