@@ -65,20 +65,36 @@ def load(data):
     if problems:
         raise DemoFileError(problems)
     report = LoadReport()
-    try:
-        with transaction.atomic():
-            topics = {
-                item["slug"]: _by_slug(report, Topic, item["slug"], {"name": item["name"]})
-                for item in data["topics"]
-            }
-            questions = {item["slug"]: _load_question(report, item) for item in data["questions"]}
-            for item in data["stories"]:
-                _load_story(report, item, topics, questions)
-    except ValidationError as error:
-        # check() mirrors the model rules, so this means the two drifted apart; still
-        # a clear message and nothing written rather than a traceback.
-        raise DemoFileError([str(error)]) from error
+    with transaction.atomic():
+        topics = {
+            item["slug"]: _write("topics", index, item, _by_slug, report, Topic, item["slug"],
+                                 {"name": item["name"]})
+            for index, item in enumerate(data["topics"])
+        }  # fmt: skip
+        questions = {
+            item["slug"]: _write("questions", index, item, _load_question, report, item)
+            for index, item in enumerate(data["questions"])
+        }
+        for index, item in enumerate(data["stories"]):
+            _write("stories", index, item, _load_story, report, item, topics, questions)
     return report
+
+
+def _write(kind, index, item, function, *args):
+    """Run one entry's writes; a model rule that check() missed names the entry too.
+
+    Raising inside load()'s transaction rolls back everything written before it.
+    """
+    try:
+        return function(*args)
+    except ValidationError as error:
+        where = _entry(kind, index, item)
+        if hasattr(error, "message_dict"):
+            raise DemoFileError(
+                [f"{where}: {name}: {msg}" for name, msgs in error.message_dict.items()
+                 for msg in msgs]
+            ) from error  # fmt: skip
+        raise DemoFileError([f"{where}: {msg}" for msg in error.messages]) from error
 
 
 def _entry(kind, index, item):

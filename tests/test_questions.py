@@ -47,7 +47,8 @@ def test_open_and_closed_querysets_agree_with_state():
     assert list(Question.objects.open(now=NOW)) == [open_question]
     assert list(Question.objects.closed(now=NOW)) == [closed_question]
     assert open_question.is_open
-    assert closed_question.is_closed and not closed_question.is_open
+    assert closed_question.is_closed
+    assert not closed_question.is_open
 
 
 def test_closed_is_not_resolved_and_annulled_is_not_no():
