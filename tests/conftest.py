@@ -1,5 +1,4 @@
 import pytest
-from django.db import connection
 
 
 def pytest_collection_modifyitems(config, items):
@@ -14,13 +13,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture
-def immediate_constraints():
-    """Make PostgreSQL check deferred constraints at each statement, not at commit.
-
-    Tests run inside a transaction that is rolled back, so a deferred constraint would
-    otherwise never be checked.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Production serves hashed files from a manifest that `collectstatic` writes; tests
+    do not run collectstatic, so they link the plain files."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

@@ -1,0 +1,67 @@
+"""Settings come from the environment, with safe defaults."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_with(**env):
+    """Load config.settings in a fresh interpreter with exactly `env` (plus PATH)."""
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.DATABASES['default']['ENGINE'], "
+        "s.CACHES['default']['BACKEND'])"
+    )
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_without_a_secret_key_refuses_to_start():
+    result = settings_with()
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_is_off_and_https_enforced_unless_asked_for():
+    result = settings_with(DJANGO_SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    debug, ssl_redirect, engine, cache = result.stdout.split()
+    assert (debug, ssl_redirect) == ("False", "True")
+    assert engine == "django.db.backends.sqlite3"
+    assert cache.endswith("LocMemCache")
+
+
+def test_development_runs_without_a_secret_key():
+    result = settings_with(DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == ["True", "False"]
+
+
+def test_database_and_redis_come_from_their_urls():
+    result = settings_with(
+        DJANGO_SECRET_KEY="x" * 50,
+        DATABASE_URL="postgres://newsroom@db.internal:5432/newsroom",
+        REDIS_URL="redis://127.0.0.1:6379/1",
+    )
+    assert result.returncode == 0, result.stderr
+    _, _, engine, cache = result.stdout.split()
+    assert engine == "django.db.backends.postgresql"
+    assert cache == "django.core.cache.backends.redis.RedisCache"
+
+
+@pytest.mark.parametrize("value", ["maybe", "2"])
+def test_a_mistyped_boolean_is_a_clear_startup_error(value):
+    result = settings_with(DJANGO_DEBUG=value)
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be one of" in result.stderr
