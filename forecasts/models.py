@@ -4,6 +4,8 @@ The rules that hold for every caller (admin, public pages, API, `load_demo`) liv
 in `forecasts.aggregation`; the database enforces those it can express as constraints.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -196,6 +198,58 @@ class Question(models.Model):
         """Past its close time, or settled; a closed question takes no forecasts."""
         return self.state() in {self.State.CLOSED, self.State.RESOLVED, self.State.ANNULLED}
 
+    @property
+    def is_settled(self):
+        """Resolved or annulled: its outcome is final and the form no longer edits it."""
+        return self.status in {self.Status.RESOLVED, self.Status.ANNULLED}
+
+    def ensure_binary_options(self):
+        """Give a yes/no question without options its "Yes" and "No"."""
+        if self.kind == self.Kind.BINARY and not self.options.exists():
+            Option.objects.bulk_create(
+                Option(question=self, label=label, position=position)
+                for position, label in enumerate(BINARY_LABELS)
+            )
+
+    def close(self, now=None):
+        """Stop forecasting now; an already closed or settled question is left alone."""
+        now = now or timezone.now()
+        if self.state(now) != self.State.OPEN:
+            raise ValidationError(f'"{self}" is not open, so it cannot be closed.')
+        self.closes_at = now
+        self.save(update_fields=["closes_at", "updated_at"])
+
+    def resolve(self, option, note="", now=None):
+        """Settle the question on `option`, which must be one of its own."""
+        if self.status not in {self.Status.PUBLISHED}:
+            raise ValidationError(
+                f'"{self}" is {self.get_status_display().lower()}; only a published question '
+                "can be resolved."
+            )
+        if option is None or option.question_id != self.pk:
+            raise ValidationError({"resolved_option": "Pick one of this question's options."})
+        now = now or timezone.now()
+        self.status = self.Status.RESOLVED
+        self.resolved_option = option
+        self.resolved_at = now
+        self.resolution_note = note
+        if self.closes_at > now:
+            self.closes_at = max(now, self.opens_at + timedelta(microseconds=1))
+        self.save()
+
+    def annul(self, note="", now=None):
+        """Void the question: no outcome, and nobody is scored on it."""
+        if self.status not in {self.Status.PUBLISHED, self.Status.DRAFT}:
+            raise ValidationError(f'"{self}" is already {self.get_status_display().lower()}.')
+        now = now or timezone.now()
+        self.status = self.Status.ANNULLED
+        self.resolved_option = None
+        self.resolved_at = now
+        self.resolution_note = note
+        if self.closes_at > now:
+            self.closes_at = max(now, self.opens_at + timedelta(microseconds=1))
+        self.save()
+
     def community_forecast(self):
         """[(option, probability, percent)] in display order; percents sum to 100.
 
@@ -269,6 +323,11 @@ class Option(models.Model):
 
     def __str__(self):
         return self.label
+
+    @property
+    def has_forecasts(self):
+        """Options readers have forecast on can be renamed but never deleted."""
+        return ForecastProbability.objects.filter(option=self).exists()
 
 
 class Forecast(models.Model):

@@ -112,6 +112,25 @@ class Story(models.Model):
             raise ValidationError({"published_at": "A published story needs a publication time."})
 
     @property
+    def publication(self):
+        """Draft, Scheduled or Live: what an editor needs to know at a glance."""
+        if self.status == self.Status.DRAFT:
+            return "Draft"
+        return "Live" if self.is_live else "Scheduled"
+
+    def publish(self, now=None):
+        """Publish now, or at the future time already set (scheduling)."""
+        self.status = self.Status.PUBLISHED
+        if self.published_at is None:
+            self.published_at = now or timezone.now()
+        self.save(update_fields=["status", "published_at", "updated_at"])
+
+    def unpublish(self):
+        """Back to draft; the publication time is kept for when it is published again."""
+        self.status = self.Status.DRAFT
+        self.save(update_fields=["status", "updated_at"])
+
+    @property
     def featured_link(self):
         """The first linked question; needs `with_questions()`."""
         return self.public_links[0] if self.public_links else None

@@ -1,0 +1,140 @@
+"""Creating questions from what an editor writes: a pasted block, or fields.
+
+`create_question` is the one way to write a question with its options and story links in
+one transaction; the admin's import and (later) the API call it.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from forecasts.models import BINARY_LABELS, Option, Question, StoryQuestion
+
+BULLET = "•"
+OPTION_LINE = re.compile(r"^(?P<label>.+?)\s*•\s*(?P<percent>\d{1,3}(?:[.,]\d+)?)\s*%\s*$")
+
+
+@dataclass
+class QuestionBlock:
+    """A question as pasted in the captured format."""
+
+    title: str
+    options: list[str] = field(default_factory=list)
+    resolution_criteria: str = ""
+
+    @property
+    def kind(self):
+        labels = sorted(label.casefold() for label in self.options)
+        binary = sorted(label.casefold() for label in BINARY_LABELS)
+        return Question.Kind.BINARY if labels == binary else Question.Kind.MULTIPLE_CHOICE
+
+
+def parse_question_block(text):
+    """Parse a title line, option lines ("Seeking asylum • 25%") and a resolution-source
+    line. Raises ValidationError listing every bad line by number.
+
+    The percentages are accepted and ignored: probabilities are the community's forecast,
+    never typed by an editor.
+    """
+    lines = [(number, line.strip()) for number, line in enumerate(text.splitlines(), 1)]
+    lines = [(number, line) for number, line in lines if line]
+    if len(lines) < 4:
+        raise ValidationError(
+            "Paste a title line, at least two option lines like “Seeking asylum • 25%”, "
+            "and a resolution-source line."
+        )
+    errors = []
+    (title_number, title), *middle, (source_number, source) = lines
+    if BULLET in title:
+        errors.append(
+            f"Line {title_number}: the first line is the question's title, not an option."
+        )
+    if BULLET in source:
+        errors.append(
+            f"Line {source_number}: the last line is the resolution source "
+            "(e.g. “Reports from interviews or official statements”), not an option."
+        )
+    block = QuestionBlock(title=title, resolution_criteria=source)
+    first_line_of = {}
+    for number, line in middle:
+        match = OPTION_LINE.match(line)
+        if not match:
+            errors.append(
+                f"Line {number}: “{line}” is not an option line like “Seeking asylum • 25%”."
+            )
+            continue
+        label = match["label"].strip()
+        if len(label) > Option._meta.get_field("label").max_length:
+            errors.append(f"Line {number}: the option label is too long.")
+            continue
+        key = label.casefold()
+        if key in first_line_of:
+            errors.append(
+                f"Line {number}: “{label}” repeats the option on line "
+                f"{first_line_of[key]} (case is ignored)."
+            )
+            continue
+        first_line_of[key] = number
+        block.options.append(label)
+    if len(title) > Question._meta.get_field("title").max_length:
+        errors.append(f"Line {title_number}: the title is longer than 255 characters.")
+    if not errors:
+        try:
+            Question.check_option_labels(block.kind, block.options)
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    return block
+
+
+def unique_slug(text, model=Question, max_length=200):
+    base = slugify(text)[:max_length].strip("-") or "question"
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def create_question(
+    *,
+    title,
+    options,
+    resolution_criteria,
+    closes_at,
+    kind=None,
+    opens_at=None,
+    status=Question.Status.DRAFT,
+    description="",
+    slug=None,
+    stories=(),
+):
+    """Create a question, its options in order and its story links, all or nothing."""
+    kind = kind or QuestionBlock(title, options).kind
+    Question.check_option_labels(kind, options)
+    with transaction.atomic():
+        question = Question(
+            title=title,
+            slug=slug or unique_slug(title),
+            description=description,
+            resolution_criteria=resolution_criteria,
+            kind=kind,
+            status=status,
+            opens_at=opens_at or timezone.now(),
+            closes_at=closes_at,
+        )
+        question.full_clean()
+        question.save()
+        Option.objects.bulk_create(
+            Option(question=question, label=label.strip(), position=position)
+            for position, label in enumerate(options)
+        )
+        for story in stories:
+            position = story.links.count()
+            StoryQuestion.objects.create(story=story, question=question, position=position)
+    return question

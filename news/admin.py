@@ -1,0 +1,123 @@
+"""The editors' desk for stories and topics."""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from reversion.admin import VersionAdmin
+
+from forecasts.models import StoryQuestion
+from news.history import record, revision_for
+from news.models import Story, Topic
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class PublicationFilter(admin.SimpleListFilter):
+    title = "publication"
+    parameter_name = "publication"
+
+    def lookups(self, request, model_admin):
+        return [("live", "Live"), ("scheduled", "Scheduled"), ("draft", "Draft")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        match self.value():
+            case "live":
+                return queryset.live(now)
+            case "scheduled":
+                return queryset.filter(status=Story.Status.PUBLISHED, published_at__gt=now)
+            case "draft":
+                return queryset.filter(status=Story.Status.DRAFT)
+        return queryset
+
+
+class LinkedQuestionInline(admin.TabularInline):
+    model = StoryQuestion
+    fk_name = "story"
+    fields = ["position", "question"]
+    autocomplete_fields = ["question"]
+    extra = 1
+    verbose_name = "linked question"
+    verbose_name_plural = "linked questions (the lowest position is the featured question)"
+
+
+@admin.register(Story)
+class StoryAdmin(VersionAdmin):
+    list_display = ["headline", "publication", "published_at", "topic_names", "question_count"]
+    list_filter = [PublicationFilter, "topics", "published_at"]
+    search_fields = ["headline", "summary", "body", "slug"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ("headline",)}
+    autocomplete_fields = ["topics"]
+    inlines = [LinkedQuestionInline]
+    actions = ["publish", "unpublish"]
+    readonly_fields = ["author", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["headline", "slug", "summary", "body"]}),
+        ("Source", {"fields": ["source_name", "source_url", "dateline"]}),
+        (
+            "Publication",
+            {
+                "fields": ["status", "published_at", "topics"],
+                "description": "A published story goes live at its publication time: set a "
+                "future time to schedule it.",
+            },
+        ),
+        ("Record", {"fields": ["author", "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        # One query for the rows (count annotated), one for all their topics.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(question_count=Count("links", distinct=True))
+            .prefetch_related("topics")
+        )
+
+    @admin.display(description="status")
+    def publication(self, story):
+        return story.publication
+
+    @admin.display(description="topics")
+    def topic_names(self, story):
+        return ", ".join(topic.name for topic in story.topics.all())
+
+    @admin.display(description="questions", ordering="question_count")
+    def question_count(self, story):
+        return story.question_count
+
+    def get_view_on_site_url(self, obj=None):
+        if obj is None:
+            return None
+        # A draft or scheduled story is 404 on the site; staff see it through the preview.
+        if obj.is_live:
+            return obj.get_absolute_url()
+        return reverse("news:story_preview", args=[obj.slug])
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.author_id is None:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Publish selected stories (now, or at their scheduled time)")
+    def publish(self, request, queryset):
+        for story in queryset:
+            with revision_for(request, "Published"):
+                story.publish()
+                record(story)
+        messages.success(request, f"Published {len(queryset)} stories.")
+
+    @admin.action(description="Unpublish selected stories (back to draft)")
+    def unpublish(self, request, queryset):
+        for story in queryset:
+            with revision_for(request, "Unpublished"):
+                story.unpublish()
+                record(story)
+        messages.success(request, f"Moved {len(queryset)} stories back to draft.")

@@ -1,0 +1,42 @@
+"""Driving the admin from tests: form posts with their inline management forms."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+def inline(prefix, rows, initial=0):
+    """POST data for an inline formset: `rows` is a list of dicts of field values."""
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        for name, value in row.items():
+            data[f"{prefix}-{index}-{name}"] = value
+    return data
+
+
+def split_datetime(name, value):
+    """The admin's date and time inputs for a datetime field."""
+    return {f"{name}_0": value.strftime("%Y-%m-%d"), f"{name}_1": value.strftime("%H:%M:%S")}
+
+
+def errors_of(response):
+    """Every error the admin form page shows, as text, for assertion messages."""
+    context = response.context
+    errors = []
+    if "adminform" in context:
+        errors += [str(e) for e in context["adminform"].form.errors.values()]
+    for formset in context.get("inline_admin_formsets", []):
+        errors += [str(e) for e in formset.formset.errors if e]
+        errors += [str(e) for e in formset.formset.non_form_errors()]
+    return " ".join(errors)
+
+
+def queries_for(client, url):
+    """How many SQL queries a GET of `url` costs (the page must answer 200)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
