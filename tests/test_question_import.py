@@ -1,0 +1,142 @@
+"""Editors paste a question block in the captured format to create it in one step."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from forecasts.authoring import parse_question_block
+from forecasts.models import Option, Question
+from tests.admin_forms import split_datetime
+from tests.factories import EditorFactory, StoryFactory, StoryQuestionFactory
+
+CAPTURED = """Predominant reason cited by Syrian soldiers for crossing into Iraq by June 30, 2025?
+Fear of militia takeover • 25%
+Lack of supplies • 25%
+Orders from superiors • 25%
+Seeking asylum • 25%
+Reports from interviews or official statements
+"""
+
+IMPORT = reverse("admin:forecasts_question_import")
+
+
+def test_the_captured_block_parses():
+    block = parse_question_block(CAPTURED)
+    assert block.title.startswith("Predominant reason cited by Syrian soldiers")
+    assert block.options == [
+        "Fear of militia takeover", "Lack of supplies", "Orders from superiors", "Seeking asylum",
+    ]  # fmt: skip
+    assert block.resolution_criteria == "Reports from interviews or official statements"
+    assert block.kind == Question.Kind.MULTIPLE_CHOICE
+
+
+def test_yes_no_blocks_are_binary_and_blank_lines_are_ignored():
+    block = parse_question_block(
+        "\nWill Iraq close Al-Qaim?\n\nNo • 50%\nYes • 50%\n\nOfficials\n"
+    )
+    assert block.kind == Question.Kind.BINARY
+    assert block.options == ["No", "Yes"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (CAPTURED.replace("Lack of supplies • 25%", "Lack of supplies 25"),
+         "Line 3: “Lack of supplies 25” is not an option line like “Seeking asylum • 25%”."),
+        (CAPTURED.replace("Seeking asylum", "Fear of Militia Takeover"),
+         "Line 5: “Fear of Militia Takeover” repeats the option on line 2 (case is ignored)."),
+        (CAPTURED.replace("Reports from interviews or official statements", "Other • 10%"),
+         "Line 6: the last line is the resolution source"),
+        ("Fear • 25%\nA • 25%\nB • 25%\nSource", "Line 1: the first line is the question's title"),
+        ("Title?\nOnly • 100%\nSource\n\n", "Paste a title line, at least two option lines"),
+        ("Title?\nOnly • 50%\nOther • 50%\nMaybe • 0%\nSource", None),
+    ],
+)  # fmt: skip
+def test_bad_lines_are_reported_by_number(text, message):
+    if message is None:
+        parse_question_block(text)  # three options are fine
+        return
+    with pytest.raises(ValidationError) as error:
+        parse_question_block(text)
+    assert any(message in m for m in error.value.messages), error.value.messages
+
+
+def test_every_bad_line_is_reported_at_once():
+    text = CAPTURED.replace("Lack of supplies • 25%", "Lack of supplies").replace(
+        "Orders from superiors • 25%", "Orders • lots"
+    )
+    with pytest.raises(ValidationError) as error:
+        parse_question_block(text)
+    assert [m[:7] for m in error.value.messages] == ["Line 3:", "Line 4:"]
+
+
+@pytest.fixture
+def editor(client, db):
+    user = EditorFactory()
+    client.force_login(user)
+    return user
+
+
+def import_post(text=CAPTURED, **fields):
+    closes_at = fields.pop("closes_at", timezone.now() + timedelta(days=200))
+    return {
+        "text": text,
+        **split_datetime("closes_at", closes_at),
+        "opens_at_0": "",
+        "opens_at_1": "",
+        **fields,
+    }
+
+
+def test_editor_imports_a_pasted_block_linked_to_a_story(client, editor):
+    story = StoryFactory()
+    StoryQuestionFactory(story=story)
+    response = client.post(IMPORT, import_post(publish="on", story=story.pk))
+    question = Question.objects.get(title__startswith="Predominant reason")
+    assert response.status_code == 302
+    assert response.url == reverse("admin:forecasts_question_change", args=[question.pk])
+    assert (
+        question.slug
+        == "predominant-reason-cited-by-syrian-soldiers-for-crossing-into-iraq-by-june-30-2025"
+    )
+    assert [o.label for o in question.options.all()] == [
+        "Fear of militia takeover", "Lack of supplies", "Orders from superiors", "Seeking asylum",
+    ]  # fmt: skip
+    assert question.is_open
+    assert [link.question for link in story.links.all()][-1] == question
+    assert [p for _, _, p in question.community_forecast()] == [25, 25, 25, 25]
+
+
+def test_imported_questions_are_drafts_unless_published(client, editor):
+    client.post(IMPORT, import_post())
+    assert Question.objects.get().status == Question.Status.DRAFT
+
+
+def test_a_bad_block_is_reported_by_line_and_creates_nothing(client, editor):
+    text = CAPTURED.replace("Lack of supplies • 25%", "Lack of supplies")
+    response = client.post(IMPORT, import_post(text=text))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Nothing was created" in page
+    assert "Line 3: “Lack of supplies” is not an option line" in page
+    assert not Question.objects.exists()
+    assert not Option.objects.exists()
+
+
+def test_a_close_time_in_the_past_is_refused(client, editor):
+    response = client.post(IMPORT, import_post(closes_at=timezone.now() - timedelta(days=1)))
+    assert response.status_code == 200
+    assert response.context["form"].errors["closes_at"] == [
+        "The close time must be after the open time."
+    ]
+    assert not Question.objects.exists()
+
+
+def test_importing_the_same_title_twice_gets_a_distinct_slug(client, editor):
+    client.post(IMPORT, import_post())
+    client.post(IMPORT, import_post())
+    slugs = sorted(Question.objects.values_list("slug", flat=True))
+    assert slugs[1] == slugs[0] + "-2"
