@@ -6,6 +6,7 @@ them into form errors, actions and pages.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -13,8 +14,10 @@ from django.db.models import Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
 from forecasts.authoring import create_question, parse_question_block
@@ -223,7 +226,7 @@ class ImportForm(forms.Form):
 @admin.register(Question)
 class QuestionAdmin(VersionAdmin):
     form = QuestionForm
-    list_display = ["title", "status", "state_label", "closes_at", "forecaster_count", "linked"]
+    list_display = ["title", "state_label", "closes", "forecasters", "linked"]
     list_filter = [StateFilter, "kind", "status"]
     search_fields = ["title", "slug", "description", "resolution_criteria"]
     prepopulated_fields = {"slug": ("title",)}
@@ -262,7 +265,20 @@ class QuestionAdmin(VersionAdmin):
 
     @admin.display(description="stories")
     def linked(self, question):
-        return "; ".join(story.headline for story in question.stories.all()) or "—"
+        # A count keeps the list narrow; hovering names the stories.
+        headlines = [story.headline for story in question.stories.all()]
+        return format_html('<span title="{}">{}</span>', "\n".join(headlines), len(headlines))
+
+    @admin.display(description="closes", ordering="closes_at")
+    def closes(self, question):
+        return date_format(timezone.localtime(question.closes_at), "M j, Y H:i")
+
+    @admin.display(description="forecasters", ordering="forecaster_count")
+    def forecasters(self, question):
+        return question.forecaster_count
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -315,6 +331,11 @@ class QuestionAdmin(VersionAdmin):
             *super().get_urls(),
         ]
 
+    def _admin_form(self, form):
+        """Wrap a plain form so the admin's own fieldset template lays it out."""
+        fieldsets = [(None, {"fields": list(form.fields)})]
+        return helpers.AdminForm(form, fieldsets, {}, model_admin=self)
+
     def resolve_view(self, request, pk):
         question = get_object_or_404(Question, pk=pk)
         if not self.has_change_permission(request, question):
@@ -336,6 +357,8 @@ class QuestionAdmin(VersionAdmin):
             "title": "Resolve question",
             "question": question,
             "form": form,
+            "adminform": self._admin_form(form),
+            "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/forecasts/question/resolve.html", context)
 
@@ -367,7 +390,7 @@ class QuestionAdmin(VersionAdmin):
             "opts": self.opts,
             "title": "Import a question from text",
             "form": form,
+            "adminform": self._admin_form(form),
             "media": self.media + form.media,
-            "changelist_url": reverse("admin:forecasts_question_changelist"),
         }
         return TemplateResponse(request, "admin/forecasts/question/import.html", context)

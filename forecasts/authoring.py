@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -135,6 +136,7 @@ def create_question(
             for position, label in enumerate(options)
         )
         for story in stories:
-            position = story.links.count()
+            last = story.links.aggregate(last=Max("position"))["last"]
+            position = 0 if last is None else last + 1
             StoryQuestion.objects.create(story=story, question=question, position=position)
     return question

@@ -81,6 +81,9 @@ class StoryAdmin(VersionAdmin):
             .prefetch_related("topics")
         )
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     @admin.display(description="status")
     def publication(self, story):
         return story.publication
