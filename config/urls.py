@@ -2,9 +2,18 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.http import HttpResponse
-from django.urls import include, path
-from django.views.decorators.cache import never_cache
+from django.urls import include, path, reverse
+from django.views.decorators.cache import cache_control, never_cache
+
+from forecasts.feeds import QuestionsAtomFeed, QuestionsFeed
+from news.feeds import StoriesAtomFeed, StoriesFeed
+from news.sitemaps import SITEMAPS
+
+admin.site.site_header = f"{settings.SITE_NAME} · Editorial desk"
+admin.site.site_title = f"{settings.SITE_NAME} editorial desk"
+admin.site.index_title = "Stories and forecast questions"
 
 
 @never_cache
@@ -13,12 +22,31 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-admin.site.site_header = f"{settings.SITE_NAME} · Editorial desk"
-admin.site.site_title = f"{settings.SITE_NAME} editorial desk"
-admin.site.index_title = "Stories and forecast questions"
+@cache_control(public=True, max_age=3600)
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /stories/*/preview/",
+        "Disallow: /search/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("robots.txt", robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        cache_control(public=True, max_age=600)(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
+    path("feeds/stories/", StoriesFeed(), name="feed-stories"),
+    path("feeds/stories/atom/", StoriesAtomFeed(), name="feed-stories-atom"),
+    path("feeds/questions/", QuestionsFeed(), name="feed-questions"),
+    path("feeds/questions/atom/", QuestionsAtomFeed(), name="feed-questions-atom"),
     path("admin/", admin.site.urls),
     path("questions/", include("forecasts.urls")),
     path("", include("news.urls")),

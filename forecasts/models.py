@@ -7,6 +7,8 @@ in `forecasts.aggregation`; the database enforces those it can express as constr
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
@@ -14,7 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from forecasts import aggregation
+from news.models import SEARCH_CONFIG, text_search
 
+QUESTION_SEARCH_VECTOR = SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
+    "description", "resolution_criteria", weight="B", config=SEARCH_CONFIG
+)
+CLOSING_SOON = timedelta(days=7)
 MIN_OPTIONS = 2
 BINARY_LABELS = ("Yes", "No")
 PROBABILITY_MIN = 0.001
@@ -33,6 +40,31 @@ class QuestionQuerySet(models.QuerySet):
     def closed(self, now=None):
         """Published, past its close time, not yet resolved or annulled."""
         return self.filter(status=Question.Status.PUBLISHED, closes_at__lte=now or timezone.now())
+
+    def closing_soon(self, now=None):
+        """Open and closing within CLOSING_SOON, soonest first."""
+        now = now or timezone.now()
+        return self.open(now).filter(closes_at__lte=now + CLOSING_SOON).order_by("closes_at")
+
+    def resolved(self):
+        return self.filter(status=Question.Status.RESOLVED).order_by("-resolved_at", "-pk")
+
+    def annulled(self):
+        return self.filter(status=Question.Status.ANNULLED)
+
+    def about(self, topic):
+        """Questions hanging on a live story of `topic`."""
+        from news.models import Story
+
+        stories = Story.objects.live().filter(topics=topic)
+        return self.filter(
+            pk__in=StoryQuestion.objects.filter(story__in=stories).values("question")
+        )
+
+    def search(self, query):
+        return text_search(
+            self, query, QUESTION_SEARCH_VECTOR, ["title", "description", "resolution_criteria"]
+        )
 
     def with_options(self):
         return self.select_related("resolved_option").prefetch_related("options")
@@ -126,6 +158,8 @@ class Question(models.Model):
         indexes = [
             # The open / closing-soon lists filter on status and sort by close time.
             models.Index(fields=["status", "closes_at"], name="question_status_closes_idx"),
+            models.Index(fields=["status", "-resolved_at"], name="question_resolved_idx"),
+            GinIndex(QUESTION_SEARCH_VECTOR, name="question_search_idx"),
         ]
 
     def __str__(self):

@@ -1,8 +1,10 @@
 """Topics and stories: what the newsroom publishes."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -26,7 +28,35 @@ class Topic(models.Model):
         return reverse("news:topic", args=[self.slug])
 
 
+SEARCH_CONFIG = "english"
+# The index and the query must use the very same expression for PostgreSQL to use the index.
+STORY_SEARCH_VECTOR = SearchVector("headline", weight="A", config=SEARCH_CONFIG) + SearchVector(
+    "summary", "body", weight="B", config=SEARCH_CONFIG
+)
+
+
+def text_search(queryset, query, vector, fields):
+    """Rank matches with PostgreSQL full text search; on SQLite, every word must appear
+    in one of `fields` (no ranking), newest first."""
+    if connection.vendor == "postgresql":
+        search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        return (
+            queryset.annotate(search=vector, rank=SearchRank(vector, search_query))
+            .filter(search=search_query)
+            .order_by("-rank", "-pk")
+        )
+    for word in query.split():
+        match = models.Q()
+        for field in fields:
+            match |= models.Q(**{f"{field}__icontains": word})
+        queryset = queryset.filter(match)
+    return queryset.order_by("-pk")
+
+
 class StoryQuerySet(models.QuerySet):
+    def search(self, query):
+        return text_search(self, query, STORY_SEARCH_VECTOR, ["headline", "summary", "body"])
+
     def live(self, now=None):
         """The one definition of "public": published, and its time has come."""
         return self.filter(status=Story.Status.PUBLISHED, published_at__lte=now or timezone.now())
@@ -44,7 +74,7 @@ class StoryQuerySet(models.QuerySet):
             .select_related("question__resolved_option")
             .prefetch_related("question__options")
         )
-        return self.prefetch_related(
+        return self.select_related("author").prefetch_related(
             "topics", Prefetch("links", queryset=links, to_attr="public_links")
         )
 
@@ -99,6 +129,7 @@ class Story(models.Model):
         indexes = [
             # live() and every "latest stories" list: status filter, newest first.
             models.Index(fields=["status", "-published_at"], name="story_live_idx"),
+            GinIndex(STORY_SEARCH_VECTOR, name="story_search_idx"),
         ]
 
     def __str__(self):
@@ -129,6 +160,28 @@ class Story(models.Model):
         """Back to draft; the publication time is kept for when it is published again."""
         self.status = self.Status.DRAFT
         self.save(update_fields=["status", "updated_at"])
+
+    def structured_data(self, url):
+        """schema.org NewsArticle, for search engines (JSON-LD)."""
+        data = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": self.headline[:110],
+            "description": self.summary,
+            "datePublished": self.published_at.isoformat() if self.published_at else None,
+            "dateModified": self.updated_at.isoformat() if self.updated_at else None,
+            "mainEntityOfPage": url,
+            "articleSection": [topic.name for topic in self.topics.all()],
+            "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
+        }
+        if self.author_id:
+            data["author"] = {
+                "@type": "Person",
+                "name": self.author.get_full_name() or str(self.author),
+            }
+        if self.source_url:
+            data["isBasedOn"] = self.source_url
+        return {key: value for key, value in data.items() if value not in (None, "", [])}
 
     @property
     def featured_link(self):

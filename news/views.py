@@ -1,23 +1,44 @@
-"""Public pages for stories and topics. Readers only ever see live stories."""
+"""Public pages for stories, topics and search. Readers only ever see live stories."""
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
+from forecasts.models import Question
+from news.freshness import public_page
 from news.models import Story, Topic
 
-HOME_STORY_COUNT = 20
+HOME_STORY_COUNT = 10
+HOME_QUESTION_COUNT = 5
+PAGE_SIZE = 20
+SEARCH_RESULTS = 20
+MAX_QUERY_LENGTH = 200
 
 
+@public_page
 def home(request):
-    stories = Story.objects.live().with_questions()[:HOME_STORY_COUNT]
-    return render(request, "news/home.html", {"stories": stories})
+    questions = Question.objects.visible().with_options()
+    context = {
+        "stories": Story.objects.live().with_questions()[:HOME_STORY_COUNT],
+        "closing_soon": questions.closing_soon()[:HOME_QUESTION_COUNT],
+        "recently_resolved": questions.resolved()[:HOME_QUESTION_COUNT],
+        "topics": Topic.objects.all(),
+    }
+    return render(request, "news/home.html", context)
 
 
+@public_page
 def story_detail(request, slug):
     story = get_object_or_404(Story.objects.live().with_questions(), slug=slug)
-    return render(request, "news/story_detail.html", {"story": story})
+    return _render_story(request, story)
+
+
+def _render_story(request, story, preview=False):
+    url = request.build_absolute_uri(story.get_absolute_url())
+    context = {"story": story, "preview": preview, "structured_data": story.structured_data(url)}
+    return render(request, "news/story_detail.html", context)
 
 
 @never_cache
@@ -27,12 +48,25 @@ def story_preview(request, slug):
     if not request.user.has_perm("news.view_story"):
         raise PermissionDenied
     story = get_object_or_404(Story.objects.with_questions(), slug=slug)
-    response = render(request, "news/story_detail.html", {"story": story, "preview": True})
+    response = _render_story(request, story, preview=True)
     response["X-Robots-Tag"] = "noindex"
     return response
 
 
+@public_page
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    stories = topic.stories.live().with_questions()[:HOME_STORY_COUNT]
-    return render(request, "news/topic_detail.html", {"topic": topic, "stories": stories})
+    stories = Paginator(topic.stories.live().with_questions(), PAGE_SIZE)
+    page = stories.get_page(request.GET.get("page"))
+    return render(request, "news/topic_detail.html", {"topic": topic, "page": page})
+
+
+@public_page
+def search(request):
+    query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
+    stories = questions = []
+    if query:
+        stories = list(Story.objects.live().search(query)[:SEARCH_RESULTS])
+        questions = list(Question.objects.visible().with_options().search(query)[:SEARCH_RESULTS])
+    context = {"query": query, "stories": stories, "questions": questions}
+    return render(request, "news/search.html", context)

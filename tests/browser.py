@@ -38,12 +38,23 @@ def chromium(width=1280, height=900):
         f"--window-size={width},{height}",
     ):
         options.add_argument(flag)
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    # Headless windows are at least 500 px wide; emulate the viewport for phone widths.
+    driver.viewport_width = width
+    set_viewport(driver, width, height)
+    return driver
+
+
+def set_viewport(driver, width, height):
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
 
 
 def screenshot(driver, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     height = driver.execute_script("return document.documentElement.scrollHeight")
-    width = driver.get_window_size()["width"]
-    driver.set_window_size(width, min(max(height, 600), 4000))
+    set_viewport(driver, driver.viewport_width, min(max(height, 600), 4000))
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+    set_viewport(driver, driver.viewport_width, 900)

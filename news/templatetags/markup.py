@@ -25,3 +25,12 @@ def markdown(text):
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(clean)  # noqa: S308 - nh3 has just sanitised it
+
+
+@register.filter
+def ld_json(data):
+    """A JSON-LD block; json_script's escaping keeps "</script>" in a headline harmless."""
+    from django.utils.html import json_script
+
+    html = json_script(data)
+    return mark_safe(html.replace('type="application/json"', 'type="application/ld+json"', 1))  # noqa: S308
