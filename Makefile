@@ -7,8 +7,9 @@ INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 PORT ?= 8000
 
-# Development and tests serve plain HTTP on loopback and need no real secret.
-DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECURE_SSL=0
+# Development and tests serve plain HTTP on loopback and need no real secret; `make run`
+# always uses the SQLite file, whatever DATABASE_URL the shell exports.
+DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECURE_SSL=0 DATABASE_URL=
 TEST_ENV := DJANGO_SECRET_KEY=tests-only-not-a-secret DJANGO_SECURE_SSL=0
 
 .PHONY: install run test test-sqlite lint format clean

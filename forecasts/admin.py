@@ -127,7 +127,7 @@ class StateFilter(admin.SimpleListFilter):
             case "closed":
                 return queryset.closed(now)
             case "upcoming":
-                return queryset.filter(status=Question.Status.PUBLISHED, opens_at__gt=now)
+                return queryset.upcoming(now)
             case "resolved" | "annulled" | "draft" as status:
                 return queryset.filter(status=status)
         return queryset
@@ -178,6 +178,14 @@ class ResolveForm(forms.Form):
         self.fields["option"].queryset = question.options.all()
 
 
+class StoryAutocomplete(admin.widgets.AutocompleteSelect):
+    """The admin's autocomplete, minus its crash on a posted value that is not an id."""
+
+    def optgroups(self, name, value, attr=None):
+        ids = [v for v in value if str(v).isdigit() and int(v) < 2**63]
+        return super().optgroups(name, ids, attr)
+
+
 class ImportForm(forms.Form):
     text = forms.CharField(
         label="Question block",
@@ -205,9 +213,7 @@ class ImportForm(forms.Form):
     def __init__(self, *args, admin_site=None, **kwargs):
         super().__init__(*args, **kwargs)
         story = self.fields["story"]
-        story.widget = admin.widgets.AutocompleteSelect(
-            StoryQuestion._meta.get_field("story"), admin_site
-        )
+        story.widget = StoryAutocomplete(StoryQuestion._meta.get_field("story"), admin_site)
         story.widget.choices = story.choices  # a replaced widget is not bound to the field
 
     def clean_text(self):
@@ -368,23 +374,29 @@ class QuestionAdmin(VersionAdmin):
         form = ImportForm(request.POST or None, admin_site=self.admin_site)
         if request.method == "POST" and form.is_valid():
             block, data = form.block, form.cleaned_data
-            with revision_for(request, "Imported from a pasted block"):
-                question = create_question(
-                    title=block.title,
-                    options=block.options,
-                    resolution_criteria=block.resolution_criteria,
-                    kind=block.kind,
-                    opens_at=data["opens_at"],
-                    closes_at=data["closes_at"],
-                    status=Question.Status.PUBLISHED if data["publish"] else Question.Status.DRAFT,
-                    stories=[data["story"]] if data["story"] else [],
+            try:
+                with revision_for(request, "Imported from a pasted block"):
+                    question = create_question(
+                        title=block.title,
+                        options=block.options,
+                        resolution_criteria=block.resolution_criteria,
+                        kind=block.kind,
+                        opens_at=data["opens_at"],
+                        closes_at=data["closes_at"],
+                        status=(
+                            Question.Status.PUBLISHED if data["publish"] else Question.Status.DRAFT
+                        ),
+                        stories=[data["story"]] if data["story"] else [],
+                    )
+                    record(question)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    f"Imported “{question}” with {len(block.options)} options. Check it below.",
                 )
-                record(question)
-            messages.success(
-                request,
-                f"Imported “{question}” with {len(block.options)} options. Check it below.",
-            )
-            return redirect("admin:forecasts_question_change", question.pk)
+                return redirect("admin:forecasts_question_change", question.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -37,6 +37,10 @@ class QuestionQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(status=Question.Status.PUBLISHED, opens_at__lte=now, closes_at__gt=now)
 
+    def upcoming(self, now=None):
+        """Published but not open yet."""
+        return self.filter(status=Question.Status.PUBLISHED, opens_at__gt=now or timezone.now())
+
     def closed(self, now=None):
         """Published, past its close time, not yet resolved or annulled."""
         return self.filter(status=Question.Status.PUBLISHED, closes_at__lte=now or timezone.now())
@@ -170,6 +174,12 @@ class Question(models.Model):
 
     def clean(self):
         errors = {}
+        if self.pk:
+            stored = Question.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored in {self.Status.RESOLVED, self.Status.ANNULLED} and self.status != stored:
+                errors["status"] = (
+                    f"This question is {stored}; its outcome is final and cannot be reopened."
+                )
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             errors["closes_at"] = "The close time must be after the open time."
         if self.status == self.Status.RESOLVED:

@@ -31,7 +31,7 @@ class PublicationFilter(admin.SimpleListFilter):
             case "live":
                 return queryset.live(now)
             case "scheduled":
-                return queryset.filter(status=Story.Status.PUBLISHED, published_at__gt=now)
+                return queryset.scheduled(now)
             case "draft":
                 return queryset.filter(status=Story.Status.DRAFT)
         return queryset

@@ -286,6 +286,8 @@ def _load_question(report, item):
         report.count(report.updated, Question)
 
     resolution = item.get("resolution")
+    if question.is_settled:
+        return question  # a settled outcome is final, whoever settled it
     if resolution:
         winner = next(o for o in wanted if o.label.casefold() == resolution["option"].casefold())
         _settle(

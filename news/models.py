@@ -61,6 +61,10 @@ class StoryQuerySet(models.QuerySet):
         """The one definition of "public": published, and its time has come."""
         return self.filter(status=Story.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
+    def scheduled(self, now=None):
+        """Published, with a publication time still to come."""
+        return self.filter(status=Story.Status.PUBLISHED, published_at__gt=now or timezone.now())
+
     def with_questions(self):
         """Topics and the reader-visible linked questions with their options, in order.
 

@@ -21,3 +21,13 @@ def plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def editor(client, db):
+    """A signed-in member of the Editors group."""
+    from tests.factories import EditorFactory
+
+    user = EditorFactory()
+    client.force_login(user)
+    return user

@@ -8,9 +8,8 @@ from django.utils import timezone
 from reversion.models import Version
 
 from forecasts.models import Option, Question
-from tests.admin_forms import errors_of, inline, queries_for, split_datetime
+from tests.client_helpers import errors_of, inline, queries_for, split_datetime
 from tests.factories import (
-    EditorFactory,
     ForecastFactory,
     QuestionFactory,
     StoryFactory,
@@ -21,13 +20,6 @@ pytestmark = pytest.mark.django_db
 
 ADD = reverse("admin:forecasts_question_add")
 CHANGELIST = reverse("admin:forecasts_question_changelist")
-
-
-@pytest.fixture
-def editor(client):
-    user = EditorFactory()
-    client.force_login(user)
-    return user
 
 
 def question_post(options=(), initial_options=0, links=(), **fields):
@@ -246,6 +238,25 @@ def test_a_resolved_question_cannot_be_edited_back_to_open(client, editor):
     question.refresh_from_db()
     assert question.status == Question.Status.RESOLVED
     assert question.state() == Question.State.RESOLVED
+
+
+def test_changelist_state_filter_covers_every_state(client, editor):
+    now = timezone.now()
+    titles = {
+        "open": QuestionFactory(title="An open one?"),
+        "upcoming": QuestionFactory(title="A future one?", opens_at=now + timedelta(days=1)),
+        "closed": QuestionFactory(title="A closed one?"),
+        "resolved": QuestionFactory(title="A resolved one?"),
+        "annulled": QuestionFactory(title="An annulled one?"),
+        "draft": QuestionFactory(title="A draft one?", status="draft"),
+    }
+    titles["closed"].close()
+    titles["resolved"].resolve(titles["resolved"].options.first())
+    titles["annulled"].annul()
+    for state in titles:
+        page = client.get(CHANGELIST, {"state": state}).content.decode()
+        shown = {other for other, q in titles.items() if q.title in page}
+        assert shown == {state}, (state, shown)
 
 
 def test_changelist_filters_by_state_and_kind(client, editor):

@@ -9,9 +9,8 @@ from reversion.models import Version
 
 from forecasts.models import StoryQuestion
 from news.models import Story
-from tests.admin_forms import errors_of, inline, queries_for, split_datetime
+from tests.client_helpers import errors_of, inline, queries_for, split_datetime
 from tests.factories import (
-    EditorFactory,
     QuestionFactory,
     StoryFactory,
     StoryQuestionFactory,
@@ -22,13 +21,6 @@ pytestmark = pytest.mark.django_db
 
 ADD = reverse("admin:news_story_add")
 CHANGELIST = reverse("admin:news_story_changelist")
-
-
-@pytest.fixture
-def editor(client):
-    user = EditorFactory()
-    client.force_login(user)
-    return user
 
 
 def story_post(links=(), initial_links=0, **fields):
@@ -204,9 +196,12 @@ def test_changelist_shows_status_topics_and_question_count(client, editor):
     assert "Syria" in page
     assert '<td class="field-question_count">2</td>' in page
     assert "Scheduled" in page
-    filtered = client.get(CHANGELIST, {"publication": "scheduled"}).content.decode()
-    assert "Later story" in filtered
-    assert "Border story" not in filtered
+    StoryFactory(headline="Unfinished story", draft=True)
+    for publication, headline in [("live", "Border story"), ("scheduled", "Later story"),
+                                  ("draft", "Unfinished story")]:  # fmt: skip
+        filtered = client.get(CHANGELIST, {"publication": publication}).content.decode()
+        shown = {h for h in ("Border story", "Later story", "Unfinished story") if h in filtered}
+        assert shown == {headline}
     found = client.get(CHANGELIST, {"q": "Border"}).content.decode()
     assert "Border story" in found
     assert "Later story" not in found

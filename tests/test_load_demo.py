@@ -177,3 +177,12 @@ def test_a_problem_found_while_writing_rolls_everything_back(tmp_path):
     )
     assert not Topic.objects.exists()
     assert not Question.objects.exists()
+
+
+def test_reloading_never_reopens_a_question_an_editor_settled():
+    load()
+    question = Question.objects.get(slug="iraq-returns-equipment")
+    question.annul("Equipment was never inventoried.")
+    assert "nothing changed" in load()
+    question.refresh_from_db()
+    assert question.status == Question.Status.ANNULLED

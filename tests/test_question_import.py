@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from forecasts.authoring import parse_question_block
 from forecasts.models import Option, Question
-from tests.admin_forms import split_datetime
-from tests.factories import EditorFactory, StoryFactory, StoryQuestionFactory
+from tests.client_helpers import split_datetime
+from tests.factories import StoryFactory, StoryQuestionFactory
 
 CAPTURED = """Predominant reason cited by Syrian soldiers for crossing into Iraq by June 30, 2025?
 Fear of militia takeover • 25%
@@ -73,13 +73,6 @@ def test_every_bad_line_is_reported_at_once():
     assert [m[:7] for m in error.value.messages] == ["Line 3:", "Line 4:"]
 
 
-@pytest.fixture
-def editor(client, db):
-    user = EditorFactory()
-    client.force_login(user)
-    return user
-
-
 def import_post(text=CAPTURED, **fields):
     closes_at = fields.pop("closes_at", timezone.now() + timedelta(days=200))
     return {
@@ -140,3 +133,11 @@ def test_importing_the_same_title_twice_gets_a_distinct_slug(client, editor):
     client.post(IMPORT, import_post())
     slugs = sorted(Question.objects.values_list("slug", flat=True))
     assert slugs[1] == slugs[0] + "-2"
+
+
+@pytest.mark.parametrize("story", ["abc", str(2**70), "-1"])
+def test_a_garbled_story_id_is_a_form_error_not_a_crash(client, editor, story):
+    response = client.post(IMPORT, import_post(story=story))
+    assert response.status_code == 200
+    assert "story" in response.context["form"].errors
+    assert not Question.objects.exists()

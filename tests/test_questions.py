@@ -152,3 +152,51 @@ def test_community_forecast_without_forecasts_is_uniform():
 def test_options_keep_their_order():
     question = QuestionFactory(options=["Zulu", "Alpha", "Mike"])
     assert [o.label for o in question.options.all()] == ["Zulu", "Alpha", "Mike"]
+
+
+@pytest.mark.parametrize("settle", ["resolve", "annul"])
+def test_a_settled_question_cannot_be_reopened_through_the_model(settle):
+    question = QuestionFactory()
+    if settle == "resolve":
+        question.resolve(question.options.first(), "Settled.")
+    else:
+        question.annul("Unclear.")
+    question.status = Question.Status.PUBLISHED
+    question.resolved_option = None
+    with pytest.raises(ValidationError) as error:
+        question.full_clean()
+    assert "its outcome is final" in error.value.message_dict["status"][0]
+
+
+def test_resolve_refuses_an_option_of_another_question_and_a_draft():
+    question = QuestionFactory()
+    with pytest.raises(ValidationError):
+        question.resolve(QuestionFactory().options.first())
+    draft = QuestionFactory(status=Question.Status.DRAFT)
+    with pytest.raises(ValidationError, match="only a published question can be resolved"):
+        draft.resolve(draft.options.first())
+    question.refresh_from_db()
+    assert question.status == Question.Status.PUBLISHED
+
+
+def test_resolving_an_open_question_closes_it_now():
+    question = QuestionFactory()
+    question.resolve(question.options.last(), "Early news.")
+    assert question.closes_at <= timezone.now()
+    assert question.state() == Question.State.RESOLVED
+
+
+def test_community_forecast_follows_the_running_sums():
+    question = QuestionFactory(options=["Stay", "Leave"])
+    stay, leave = question.options.all()
+    # Two readers: (0.7, 0.3) and (0.5, 0.5) -> 60% / 40%.
+    stay.forecast_sum, leave.forecast_sum = 1.2, 0.8
+    stay.save()
+    leave.save()
+    question.forecaster_count = 2
+    question.save()
+    question = Question.objects.with_options().get(pk=question.pk)
+    assert [(o.label, p) for o, _, p in question.community_forecast()] == [
+        ("Stay", 60),
+        ("Leave", 40),
+    ]

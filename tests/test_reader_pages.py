@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from forecasts.charts import probability_chart
 from forecasts.models import Question
+from tests.client_helpers import queries_for
 from tests.factories import (
     ForecastSnapshotFactory,
     QuestionFactory,
@@ -35,10 +35,7 @@ def text_of(response):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
-def queries(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
+queries = queries_for
 
 
 def newsroom(stories=1, questions_per_story=1, topic=None):

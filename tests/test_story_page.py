@@ -4,10 +4,9 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from forecasts.models import Question
+from tests.client_helpers import queries_for
 from tests.factories import QuestionFactory, StoryFactory, StoryQuestionFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,12 +119,6 @@ def story_with_questions(count):
     return story
 
 
-def queries_for(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
-
-
 def test_story_page_costs_the_same_queries_with_1_or_14_questions(client):
     one, fourteen = story_with_questions(1), story_with_questions(14)
     assert queries_for(client, one.get_absolute_url()) == queries_for(
@@ -180,3 +173,17 @@ def test_pages_send_a_content_security_policy(client, demo):
     response = client.get(DEMO_STORY)
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_pages_show_the_community_forecast_not_just_equal_shares(client):
+    story = StoryFactory()
+    question = QuestionFactory(options=["Stay", "Leave", "Other"])
+    StoryQuestionFactory(story=story, question=question, position=0)
+    for option, total in zip(question.options.all(), [2.0, 0.7, 0.3], strict=True):
+        option.forecast_sum = total
+        option.save()
+    question.forecaster_count = 3
+    question.save()
+    shown = options_shown(client.get(story.get_absolute_url()))
+    assert shown == [("Stay", "67%"), ("Leave", "23%"), ("Other", "10%")]
+    assert "3 forecasters" in text_of(client.get(question.get_absolute_url()))

@@ -1,4 +1,4 @@
-"""Driving the admin from tests: form posts with their inline management forms."""
+"""Driving pages from tests: admin form posts with their inline management forms, query counts."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
