@@ -7,7 +7,9 @@ from django.http import HttpResponse
 from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control, never_cache
 
+from forecasts import accounts
 from forecasts.feeds import QuestionsAtomFeed, QuestionsFeed
+from forecasts.urls import reader_patterns
 from news.feeds import StoriesAtomFeed, StoriesFeed
 from news.sitemaps import SITEMAPS
 
@@ -48,6 +50,10 @@ urlpatterns = [
     path("feeds/questions/", QuestionsFeed(), name="feed-questions"),
     path("feeds/questions/atom/", QuestionsAtomFeed(), name="feed-questions-atom"),
     path("admin/", admin.site.urls),
+    path("accounts/login/", accounts.ReaderLoginView.as_view(), name="login"),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include((reader_patterns, "readers"))),
     path("questions/", include("forecasts.urls")),
     path("", include("news.urls")),
 ]

@@ -38,3 +38,161 @@ def largest_remainder_percentages(probabilities, total=100):
     for i in by_remainder[:left_over]:
         floors[i] += 1
     return floors
+
+
+# Writing forecasts ----------------------------------------------------------------------
+
+SNAPSHOTS_PER_HOUR = 12
+TOTAL_TOLERANCE = 0.0005  # 100% ± 0.05 points: what two-decimal inputs can miss by
+
+
+def _models():
+    # Imported late: models.py imports this module for the display functions above.
+    from forecasts import models
+
+    return models
+
+
+def clean_probabilities(question, probabilities, normalise=False):
+    """Check a reader's {option id: probability} for `question`; returns it as floats.
+
+    Raises ValidationError with a message a reader understands: every option of this
+    question and no other, each within [0.1%, 99.9%], summing to 100% (or rescaled to it
+    when `normalise`).
+    """
+    from django.core.exceptions import ValidationError
+
+    models = _models()
+    option_ids = [option.pk for option in question.options.all()]
+    try:
+        given = {int(key): float(value) for key, value in probabilities.items()}
+    except (TypeError, ValueError, AttributeError):
+        raise ValidationError("Give a number for every option.") from None
+    if any(math.isnan(v) or math.isinf(v) for v in given.values()):
+        raise ValidationError("Give a number for every option.")
+    unknown = set(given) - set(option_ids)
+    if unknown:
+        raise ValidationError("Some of those options are not this question's.")
+    missing = set(option_ids) - set(given)
+    if missing:
+        raise ValidationError("Give a probability for every option.")
+    total = sum(given.values())
+    if normalise:
+        if total <= 0:
+            raise ValidationError("Give at least one option a probability above zero.")
+        given = {key: value / total for key, value in given.items()}
+    elif abs(total - 1) > TOTAL_TOLERANCE:
+        raise ValidationError(
+            f"Your probabilities add up to {total * 100:.1f}%, not 100%. "
+            "Adjust them, or tick “normalise for me”."
+        )
+    low, high = models.PROBABILITY_MIN, models.PROBABILITY_MAX
+    out_of_bounds = [key for key, value in given.items() if not low <= value <= high]
+    if out_of_bounds:
+        raise ValidationError(
+            f"Each option needs between {low:.1%} and {high:.1%}: nothing is certain."
+        )
+    return given
+
+
+def record_forecast(user, question_id, probabilities, normalise=False, now=None):
+    """Store a reader's forecast and update the community forecast, in one transaction.
+
+    The question row is locked (SELECT … FOR UPDATE) so concurrent forecasts on it are
+    applied one after another and no update to the running sums is lost. Cost: O(options),
+    whatever the number of forecasts already stored.
+    """
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+    from django.db.models import F
+    from django.utils import timezone
+
+    from news.freshness import bump
+
+    models = _models()
+    now = now or timezone.now()
+    with transaction.atomic():
+        question = models.Question.objects.select_for_update().filter(pk=question_id).first()
+        if question is None or question.status == models.Question.Status.DRAFT:
+            raise ValidationError("There is no such question.")
+        if question.state(now) != models.Question.State.OPEN:
+            raise ValidationError("This question is not open for forecasts.")
+        given = clean_probabilities(question, probabilities, normalise)
+        previous = latest_forecast(user, question)
+        old = (
+            {p.option_id: p.probability for p in previous.probabilities.all()} if previous else {}
+        )
+        forecast = models.Forecast.objects.create(user=user, question=question, created_at=now)
+        models.ForecastProbability.objects.bulk_create(
+            models.ForecastProbability(forecast=forecast, option_id=key, probability=value)
+            for key, value in given.items()
+        )
+        for option_id, value in given.items():
+            delta = value - old.get(option_id, 0.0)
+            models.Option.objects.filter(pk=option_id).update(
+                forecast_sum=F("forecast_sum") + delta
+            )
+        if previous is None:
+            models.Question.objects.filter(pk=question.pk).update(
+                forecaster_count=F("forecaster_count") + 1, updated_at=now
+            )
+        else:
+            models.Question.objects.filter(pk=question.pk).update(updated_at=now)
+        take_snapshot(question.pk, now)
+        transaction.on_commit(bump)
+    return forecast
+
+
+def latest_forecast(user, question):
+    """The reader's newest forecast on `question` (with its probabilities), or None."""
+    return (
+        _models()
+        .Forecast.objects.filter(user=user, question=question)
+        .prefetch_related("probabilities")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def take_snapshot(question_id, now):
+    """Record the community forecast now, at most SNAPSHOTS_PER_HOUR points an hour.
+
+    Within one slot of the hour the latest state replaces the slot's snapshot, so a busy
+    question keeps a bounded history while a quiet one keeps every change.
+    """
+    models = _models()
+    question = models.Question.objects.get(pk=question_id)
+    options = list(question.options.all())
+    values = community_probabilities([o.forecast_sum for o in options], question.forecaster_count)
+    state = {
+        "forecaster_count": question.forecaster_count,
+        "probabilities": {str(o.pk): p for o, p in zip(options, values, strict=True)},
+    }
+    slot = 60 // SNAPSHOTS_PER_HOUR
+    start = now.replace(minute=now.minute - now.minute % slot, second=0, microsecond=0)
+    last = question.snapshots.filter(taken_at__gte=start).order_by("-taken_at").first()
+    if last is not None:
+        models.ForecastSnapshot.objects.filter(pk=last.pk).update(taken_at=now, **state)
+    else:
+        models.ForecastSnapshot.objects.create(question=question, taken_at=now, **state)
+
+
+def recompute(question):
+    """Per-option sums and forecaster count rebuilt from the raw forecasts.
+
+    Returns (sums by option id, forecaster count) without writing anything.
+    """
+    models = _models()
+    latest = {}
+    forecasts = (
+        models.Forecast.objects.filter(question=question)
+        .order_by("user_id", "-created_at", "-pk")
+        .prefetch_related("probabilities")
+    )
+    for forecast in forecasts.iterator(chunk_size=2000):
+        latest.setdefault(forecast.user_id, forecast)
+    sums = {option.pk: 0.0 for option in question.options.all()}
+    for forecast in latest.values():
+        for probability in forecast.probabilities.all():
+            sums[probability.option_id] += probability.probability
+    return sums, len(latest)

@@ -120,3 +120,41 @@ def probability_chart(question, snapshots, now=None):
     parts.append("</svg>")
     # Every value in the markup is a number we formatted or text passed through escape().
     return Chart(svg=mark_safe("".join(parts)), series=series)  # noqa: S308
+
+
+def calibration_chart(bins, size=280):
+    """Predicted probability (x) against how often it happened (y); the diagonal is
+    perfect calibration. A point per bin, its area growing with the number of forecasts."""
+    pad = 36
+    inner = size - 2 * pad
+
+    def at(value):
+        return pad + inner * value
+
+    parts = [
+        f'<svg class="chart chart--square" viewBox="0 0 {size} {size}" role="img" '
+        'aria-labelledby="calibration-title" xmlns="http://www.w3.org/2000/svg">',
+        '<title id="calibration-title">Calibration: predicted probability against observed '
+        "frequency</title>",
+        f'<rect x="{pad}" y="{pad}" width="{inner}" height="{inner}" fill="none" '
+        'stroke="#d9dce1"/>',
+        f'<line x1="{at(0)}" y1="{size - at(0)}" x2="{at(1)}" y2="{size - at(1)}" '
+        'stroke="#5b616b" stroke-dasharray="4 3"/>',
+    ]
+    for tick in (0, 0.5, 1):
+        parts.append(
+            f'<text x="{at(tick):.1f}" y="{size - pad + 16}" text-anchor="middle" '
+            f'font-size="11" fill="#5b616b">{tick:.0%}</text>'
+            f'<text x="{pad - 6}" y="{size - at(tick) + 4:.1f}" text-anchor="end" '
+            f'font-size="11" fill="#5b616b">{tick:.0%}</text>'
+        )
+    largest = max((n for *_, n in bins), default=1)
+    for _, predicted, observed, count in bins:
+        radius = 3 + 7 * (count / largest) ** 0.5
+        parts.append(
+            f'<circle cx="{at(predicted):.1f}" cy="{size - at(observed):.1f}" r="{radius:.1f}" '
+            f'fill="{COLOURS[0]}" fill-opacity="0.75"><title>predicted {predicted:.0%}, '
+            f"happened {observed:.0%} of {count}</title></circle>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - numbers only

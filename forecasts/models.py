@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,23 @@ QUESTION_SEARCH_VECTOR = SearchVector("title", weight="A", config=SEARCH_CONFIG)
 )
 CLOSING_SOON = timedelta(days=7)
 MIN_OPTIONS = 2
+
+
+def save_without(instance, running_fields, args, kwargs):
+    """Save an existing row without writing its running aggregates.
+
+    Those columns change only through F() updates in forecasts.aggregation; a plain save()
+    of an instance loaded a moment earlier would otherwise write a stale count back.
+    """
+    if instance.pk and not instance._state.adding and kwargs.get("update_fields") is None:
+        kwargs["update_fields"] = [
+            field.name
+            for field in instance._meta.concrete_fields
+            if not field.primary_key and field.name not in running_fields
+        ]
+    return kwargs
+
+
 BINARY_LABELS = ("Yes", "No")
 PROBABILITY_MIN = 0.001
 PROBABILITY_MAX = 0.999
@@ -169,6 +186,9 @@ class Question(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **save_without(self, {"forecaster_count"}, args, kwargs))
+
     def get_absolute_url(self):
         return reverse("forecasts:question", args=[self.slug])
 
@@ -279,7 +299,11 @@ class Question(models.Model):
         self.resolution_note = note
         if self.closes_at > now:
             self.closes_at = max(now, self.opens_at + timedelta(microseconds=1))
-        self.save()
+        with transaction.atomic():
+            self.save()
+            from forecasts.scoring import score_question
+
+            score_question(self)
 
     def annul(self, note="", now=None):
         """Void the question: no outcome, and nobody is scored on it."""
@@ -292,7 +316,9 @@ class Question(models.Model):
         self.resolution_note = note
         if self.closes_at > now:
             self.closes_at = max(now, self.opens_at + timedelta(microseconds=1))
-        self.save()
+        with transaction.atomic():
+            self.save()
+            self.scores.all().delete()  # annulled questions score nothing
 
     def community_forecast(self):
         """[(option, probability, percent)] in display order; percents sum to 100.
@@ -368,6 +394,9 @@ class Option(models.Model):
     def __str__(self):
         return self.label
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **save_without(self, {"forecast_sum"}, args, kwargs))
+
     @property
     def has_forecasts(self):
         """Options readers have forecast on can be renamed but never deleted."""
@@ -431,3 +460,46 @@ class ForecastSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.question_id} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class Score(models.Model):
+    """How one forecaster (or, with no user, the community) did on a resolved question.
+
+    Scored on the forecast that stood when the question closed. Lower Brier is better
+    (0 perfect, 2 worst); the log score is ln(probability given to the outcome), higher
+    is better (0 perfect).
+    """
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="scores")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="scores",
+    )
+    forecast = models.ForeignKey(Forecast, null=True, on_delete=models.SET_NULL, related_name="+")
+    brier = models.FloatField()
+    log_score = models.FloatField()
+    # {option id: probability} scored, kept for calibration.
+    probabilities = models.JSONField()
+    scored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "user"], name="score_once_per_forecaster"),
+            models.UniqueConstraint(
+                fields=["question"],
+                condition=models.Q(user__isnull=True),
+                name="score_once_for_community",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(brier__gte=0, brier__lte=2), name="score_brier_in_range"
+            ),
+            models.CheckConstraint(condition=models.Q(log_score__lte=0), name="score_log_le_0"),
+        ]
+        indexes = [models.Index(fields=["user", "question"], name="score_user_idx")]
+
+    def __str__(self):
+        who = self.user or "community"
+        return f"{who} on {self.question_id}: Brier {self.brier:.3f}"

@@ -8,4 +8,12 @@ urlpatterns = [
     path("", views.question_list, name="list"),
     path("<slug:slug>/", views.question_detail, name="question"),
     path("<slug:slug>/embed/", views.question_embed, name="embed"),
+    path("<slug:slug>/forecast/", views.submit_forecast, name="forecast"),
+]
+
+# Reader pages that live at the top of the site rather than under /questions/.
+reader_patterns = [
+    path("leaderboard/", views.leaderboard, name="leaderboard"),
+    path("track-record/", views.track_record, name="track_record"),
+    path("accounts/forecasts/", views.my_forecasts, name="my_forecasts"),
 ]

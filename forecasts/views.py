@@ -1,17 +1,23 @@
 """Public question pages. Draft questions do not exist for readers."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.db.models import Avg, Count, Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 
-from forecasts.charts import probability_chart
-from forecasts.models import Question
+from forecasts import aggregation, scoring
+from forecasts.charts import calibration_chart, probability_chart
+from forecasts.forms import ForecastForm
+from forecasts.models import Forecast, Question, Score
 from news.freshness import public_page
 from news.models import Story, Topic
 
 PAGE_SIZE = 20
+LEADERBOARD_SIZE = 100
 LISTS = {
     "open": ("Open questions", lambda qs: qs.open().order_by("closes_at", "pk")),
     "closing": ("Closing soon", lambda qs: qs.closing_soon()),
@@ -58,11 +64,7 @@ def question_list(request):
 
 @public_page
 def question_detail(request, slug):
-    question = _question(slug)
-    chart = probability_chart(question, question.snapshots.all())
-    return render(
-        request, "forecasts/question_detail.html", {"question": question, "chart": chart}
-    )
+    return _render_question(request, _question(slug))
 
 
 @xframe_options_exempt
@@ -71,3 +73,99 @@ def question_detail(request, slug):
 def question_embed(request, slug):
     """The one page another site may put in an iframe: a question and its bars."""
     return render(request, "forecasts/question_embed.html", {"question": _question(slug)})
+
+
+@login_required
+def submit_forecast(request, slug):
+    """POST a reader's forecast; the question page shows the form and its errors."""
+    question = _question(slug)
+    if request.method != "POST":
+        return redirect(question)
+    form = ForecastForm(question, request.POST)
+    if form.is_valid():
+        try:
+            aggregation.record_forecast(
+                request.user,
+                question.pk,
+                form.probabilities(),
+                normalise=form.cleaned_data["normalise"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your forecast is saved. Change it any time until close.")
+            return redirect(question)
+    return _render_question(request, question, form, status=400)
+
+
+def _forecast_form(request, question):
+    """Pre-filled with the reader's last forecast, or else the community's."""
+    if not request.user.is_authenticated or not question.is_open:
+        return None, None
+    mine = aggregation.latest_forecast(request.user, question)
+    if mine:
+        start = {p.option_id: p.probability for p in mine.probabilities.all()}
+    else:
+        start = {option.pk: p for option, p, _ in question.community_forecast()}
+    return ForecastForm(question, initial_probabilities=start), mine
+
+
+def _render_question(request, question, form=None, status=200):
+    mine = None
+    if form is None:
+        form, mine = _forecast_form(request, question)
+    elif request.user.is_authenticated:
+        mine = aggregation.latest_forecast(request.user, question)
+    chart = probability_chart(question, question.snapshots.all())
+    context = {"question": question, "chart": chart, "form": form, "mine": mine}
+    return render(request, "forecasts/question_detail.html", context, status=status)
+
+
+@login_required
+def my_forecasts(request):
+    """The reader's questions: their latest forecast on each, and the score if resolved."""
+    forecasts = (
+        Forecast.objects.filter(user=request.user)
+        .select_related("question__resolved_option")
+        .prefetch_related("probabilities", "question__options")
+        .order_by("question_id", "-created_at", "-pk")
+    )
+    latest = {}
+    for forecast in forecasts:
+        latest.setdefault(forecast.question_id, forecast)
+    scores = {s.question_id: s for s in Score.objects.filter(user=request.user)}
+    rows = sorted(latest.values(), key=lambda f: f.created_at, reverse=True)
+    for forecast in rows:
+        forecast.score = scores.get(forecast.question_id)
+        shares = {p.option_id: p.probability for p in forecast.probabilities.all()}
+        forecast.shares = [(o, shares.get(o.pk, 0) * 100) for o in forecast.question.options.all()]
+    context = {
+        "open_rows": [f for f in rows if not f.question.is_settled],
+        "settled_rows": [f for f in rows if f.question.is_settled],
+    }
+    return render(request, "forecasts/my_forecasts.html", context)
+
+
+@public_page
+def leaderboard(request):
+    rows = (
+        Score.objects.filter(user__isnull=False)
+        .values("user__username", "user__first_name", "user__last_name")
+        .annotate(questions=Count("pk"), brier=Avg("brier"), log_score=Avg("log_score"))
+        .filter(questions__gte=scoring.MIN_QUESTIONS_FOR_LEADERBOARD)
+        .order_by("brier", "-questions", "user__username")[:LEADERBOARD_SIZE]
+    )
+    for row in rows:
+        full = f"{row['user__first_name']} {row['user__last_name']}".strip()
+        row["name"] = full or row["user__username"]
+    context = {"rows": rows, "minimum": scoring.MIN_QUESTIONS_FOR_LEADERBOARD}
+    return render(request, "forecasts/leaderboard.html", context)
+
+
+@public_page
+def track_record(request):
+    community = Score.objects.filter(user__isnull=True).select_related("question")
+    summary = community.aggregate(questions=Count("pk"), brier=Avg("brier"), log=Avg("log_score"))
+    bins = scoring.calibration(community)
+    context = {"summary": summary, "bins": bins, "chart": calibration_chart(bins)}
+    return render(request, "forecasts/track_record.html", context)

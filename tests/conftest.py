@@ -31,3 +31,9 @@ def editor(client, db):
     user = EditorFactory()
     client.force_login(user)
     return user
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Tests make many accounts; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

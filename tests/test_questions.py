@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from forecasts.models import Question
+from forecasts.models import Option, Question
 from tests.factories import QuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -190,11 +190,10 @@ def test_community_forecast_follows_the_running_sums():
     question = QuestionFactory(options=["Stay", "Leave"])
     stay, leave = question.options.all()
     # Two readers: (0.7, 0.3) and (0.5, 0.5) -> 60% / 40%.
-    stay.forecast_sum, leave.forecast_sum = 1.2, 0.8
-    stay.save()
-    leave.save()
-    question.forecaster_count = 2
-    question.save()
+    # Written the way forecasts.aggregation writes them: by update, never by save().
+    Option.objects.filter(pk=stay.pk).update(forecast_sum=1.2)
+    Option.objects.filter(pk=leave.pk).update(forecast_sum=0.8)
+    Question.objects.filter(pk=question.pk).update(forecaster_count=2)
     question = Question.objects.with_options().get(pk=question.pk)
     assert [(o.label, p) for o, _, p in question.community_forecast()] == [
         ("Stay", 60),

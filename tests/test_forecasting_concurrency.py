@@ -1,0 +1,47 @@
+"""Forecasts submitted at the same moment lose no update (PostgreSQL row locks)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from forecasts import aggregation
+from forecasts.models import Question
+from tests.factories import QuestionFactory, UserFactory
+
+THREADS = 8
+FORECASTS_EACH = 6
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_forecasts_end_with_sums_equal_to_a_recomputation():
+    question = QuestionFactory(options=["A", "B", "C"])
+    options = [o.pk for o in question.options.all()]
+    readers = [UserFactory() for _ in range(THREADS)]
+    errors = []
+    start = threading.Barrier(THREADS)
+
+    def forecast(reader, seed):
+        try:
+            start.wait()
+            for n in range(FORECASTS_EACH):
+                a = 0.1 + ((seed * 7 + n * 3) % 8) / 10  # 0.1 .. 0.8
+                shares = dict(zip(options, [a, (1 - a) / 2, (1 - a) / 2], strict=True))
+                aggregation.record_forecast(reader, question.pk, shares)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=forecast, args=(r, i)) for i, r in enumerate(readers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    question = Question.objects.get(pk=question.pk)
+    sums, count = aggregation.recompute(question)
+    assert question.forecaster_count == count == THREADS
+    for option in question.options.all():
+        assert option.forecast_sum == pytest.approx(sums[option.pk], abs=1e-9)

@@ -1,0 +1,119 @@
+"""Scores on resolution, hand-computed; leaderboard and calibration on a known dataset."""
+
+import math
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from forecasts import aggregation, scoring
+from forecasts.models import Forecast, ForecastProbability, Score
+from tests.factories import QuestionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def shares(question, *values):
+    return dict(zip([o.pk for o in question.options.all()], values, strict=True))
+
+
+def test_resolution_scores_every_forecaster_and_the_community():
+    question = QuestionFactory(options=["A", "B", "C"])
+    first, second = UserFactory(), UserFactory()
+    aggregation.record_forecast(first, question.pk, shares(question, 0.7, 0.2, 0.1))
+    aggregation.record_forecast(second, question.pk, shares(question, 0.2, 0.5, 0.3))
+    question.resolve(question.options.get(label="A"), "A happened.")
+    mine = Score.objects.get(user=first)
+    assert mine.brier == pytest.approx(0.09 + 0.04 + 0.01)
+    assert mine.log_score == pytest.approx(math.log(0.7))
+    theirs = Score.objects.get(user=second)
+    assert theirs.brier == pytest.approx(0.64 + 0.25 + 0.09)
+    assert theirs.log_score == pytest.approx(math.log(0.2))
+    # The community: the mean forecast (0.45, 0.35, 0.2).
+    community = Score.objects.get(user__isnull=True)
+    assert community.brier == pytest.approx(0.3025 + 0.1225 + 0.04)
+    assert community.log_score == pytest.approx(math.log(0.45))
+
+
+def test_the_forecast_that_stood_at_close_is_the_one_scored():
+    question = QuestionFactory(options=["Yes", "No"])
+    reader = UserFactory()
+    aggregation.record_forecast(reader, question.pk, shares(question, 0.3, 0.7))
+    aggregation.record_forecast(reader, question.pk, shares(question, 0.8, 0.2))
+    # A forecast stamped after the close (as if it slipped in late) is not scored.
+    late = Forecast.objects.create(
+        user=reader, question=question, created_at=question.closes_at + timedelta(hours=1)
+    )
+    for option, value in zip(question.options.all(), (0.01, 0.99), strict=True):
+        ForecastProbability.objects.create(forecast=late, option=option, probability=value)
+    question.resolve(question.options.get(label="Yes"))
+    score = Score.objects.get(user=reader)
+    assert score.brier == pytest.approx(0.04 + 0.04)
+
+
+def test_annulled_questions_score_nothing():
+    question = QuestionFactory(binary=True)
+    aggregation.record_forecast(UserFactory(), question.pk, shares(question, 0.6, 0.4))
+    question.annul("Unclear wording.")
+    assert not Score.objects.exists()
+
+
+def test_a_question_nobody_forecast_scores_the_communitys_even_split():
+    question = QuestionFactory(options=["A", "B", "C", "D"])
+    question.resolve(question.options.first())
+    community = Score.objects.get()
+    assert community.user is None
+    assert community.brier == pytest.approx(0.75)  # (0.75)² + 3 * (0.25)²
+
+
+def resolved_with(forecasts, outcome=0, options=("A", "B")):
+    """A resolved question; `forecasts` maps readers to their probabilities."""
+    question = QuestionFactory(options=list(options))
+    for reader, values in forecasts.items():
+        aggregation.record_forecast(reader, question.pk, shares(question, *values))
+    question.resolve(list(question.options.all())[outcome])
+    return question
+
+
+def test_leaderboard_ranks_by_mean_brier_and_needs_the_minimum(client):
+    sharp = UserFactory(username="sharp", first_name="Amira", last_name="Haddad")
+    vague = UserFactory(username="vague")
+    newcomer = UserFactory(username="newcomer")
+    for n in range(scoring.MIN_QUESTIONS_FOR_LEADERBOARD):
+        readers = {sharp: (0.9, 0.1), vague: (0.5, 0.5)}
+        if n < scoring.MIN_QUESTIONS_FOR_LEADERBOARD - 1:
+            readers[newcomer] = (0.99, 0.01)  # excellent, but one question short
+        resolved_with(readers)
+    page = client.get("/leaderboard/").content.decode()
+    assert page.index("Amira Haddad") < page.index("vague")
+    assert "newcomer" not in page
+    assert "0.020" in page  # (0.1)² + (0.1)²
+    assert "0.500" in page  # (0.5)² + (0.5)²
+
+
+def test_track_record_shows_the_community_brier_and_calibration(client):
+    reader = UserFactory()
+    resolved_with({reader: (0.8, 0.2)}, outcome=0)
+    resolved_with({reader: (0.8, 0.2)}, outcome=1)
+    bins = scoring.calibration(Score.objects.filter(user__isnull=True))
+    # Two questions, options at 0.8 and 0.2: the 0.8s happened once in two, so did the 0.2s.
+    assert [(round(p, 2), observed, n) for _, p, observed, n in bins] == [
+        (0.2, 0.5, 2),
+        (0.8, 0.5, 2),
+    ]
+    page = client.get("/track-record/").content.decode()
+    assert "Over 2 resolved questions" in page
+    assert "0.680" in page  # mean of (0.04+0.04) and (0.64+0.64)
+    assert "<svg" in page
+
+
+def test_track_record_without_resolutions_says_so(client):
+    assert "No question has been resolved yet." in client.get("/track-record/").content.decode()
+
+
+def test_scores_are_kept_when_the_question_page_is_recomputed():
+    question = resolved_with({UserFactory(): (0.6, 0.4)})
+    before = list(Score.objects.values_list("brier", flat=True))
+    scoring.score_question(question)
+    assert list(Score.objects.values_list("brier", flat=True)) == before
+    assert timezone.now() >= question.resolved_at
