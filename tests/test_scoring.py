@@ -117,3 +117,31 @@ def test_scores_are_kept_when_the_question_page_is_recomputed():
     scoring.score_question(question)
     assert list(Score.objects.values_list("brier", flat=True)) == before
     assert timezone.now() >= question.resolved_at
+
+
+def test_reader_pages_cost_fixed_queries(client):
+    from django.core.cache import cache
+
+    from tests.client_helpers import queries_for
+
+    reader = UserFactory(username="counted")
+    others = [UserFactory() for _ in range(3)]
+
+    def round_of_questions(count):
+        for _ in range(count):
+            resolved_with({reader: (0.7, 0.3), **dict.fromkeys(others, (0.4, 0.6))})
+            open_question = QuestionFactory(options=["A", "B"])
+            aggregation.record_forecast(reader, open_question.pk, shares(open_question, 0.5, 0.5))
+
+    round_of_questions(scoring.MIN_QUESTIONS_FOR_LEADERBOARD)
+    client.force_login(reader)
+    counts = [queries_for(client, url) for url in ("/accounts/forecasts/",)]
+    client.logout()
+    counts += [queries_for(client, url) for url in ("/leaderboard/", "/track-record/")]
+    round_of_questions(6)
+    cache.clear()
+    client.force_login(reader)
+    again = [queries_for(client, "/accounts/forecasts/")]
+    client.logout()
+    again += [queries_for(client, url) for url in ("/leaderboard/", "/track-record/")]
+    assert again == counts
