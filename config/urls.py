@@ -6,7 +6,9 @@ from django.contrib.sitemaps.views import sitemap
 from django.http import HttpResponse
 from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control, never_cache
+from django.views.defaults import page_not_found
 
+from config.api import api_404
 from forecasts import accounts
 from forecasts.feeds import QuestionsAtomFeed, QuestionsFeed
 from forecasts.urls import reader_patterns
@@ -16,6 +18,13 @@ from news.sitemaps import SITEMAPS
 admin.site.site_header = f"{settings.SITE_NAME} · Editorial desk"
 admin.site.site_title = f"{settings.SITE_NAME} editorial desk"
 admin.site.index_title = "Stories and forecast questions"
+
+
+def handler404(request, exception=None):
+    """JSON for API clients, the friendly page for everyone else."""
+    if request.path.startswith("/api/"):
+        return api_404(request, exception)
+    return page_not_found(request, exception)
 
 
 @never_cache
@@ -50,6 +59,7 @@ urlpatterns = [
     path("feeds/questions/", QuestionsFeed(), name="feed-questions"),
     path("feeds/questions/atom/", QuestionsAtomFeed(), name="feed-questions-atom"),
     path("admin/", admin.site.urls),
+    path("api/", include("config.api_urls")),
     path("accounts/login/", accounts.ReaderLoginView.as_view(), name="login"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),

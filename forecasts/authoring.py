@@ -140,3 +140,41 @@ def create_question(
             position = 0 if last is None else last + 1
             StoryQuestion.objects.create(story=story, question=question, position=position)
     return question
+
+
+def replace_options(question, options):
+    """Set a question's options from [{"id"?, "label"}] in order, in one transaction.
+
+    An entry with an id renames that option; one without adds an option; an existing
+    option left out is deleted, unless readers have forecast on it.
+    """
+    with transaction.atomic():
+        existing = {option.pk: option for option in question.options.all()}
+        kept = {entry["id"] for entry in options if entry.get("id")}
+        unknown = kept - set(existing)
+        if unknown:
+            raise ValidationError({"options": "Some of those option ids are not this question's."})
+        dropped = [option for pk, option in existing.items() if pk not in kept]
+        protected = [option.label for option in dropped if option.has_forecasts]
+        if protected:
+            raise ValidationError(
+                {
+                    "options": f"Readers have forecast on {', '.join(protected)}: rename, "
+                    "don't delete."
+                }
+            )
+        for option in dropped:
+            option.delete()
+        # Park renamed labels first so a swap of two labels does not trip the unique index.
+        for option in existing.values():
+            if option.pk in kept:
+                Option.objects.filter(pk=option.pk).update(label=f"__renaming {option.pk}__")
+        for position, entry in enumerate(options):
+            if entry.get("id"):
+                Option.objects.filter(pk=entry["id"]).update(
+                    label=entry["label"].strip(), position=position
+                )
+            else:
+                Option.objects.create(
+                    question=question, label=entry["label"].strip(), position=position
+                )

@@ -1,0 +1,226 @@
+"""API for questions, their history and resolution, and readers' forecasts."""
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as APIValidationError
+from rest_framework.response import Response
+
+from config.api import ConditionalMixin, TimeCursorPagination
+from forecasts import aggregation
+from forecasts.api import serializers as s
+from forecasts.models import Forecast, ForecastSnapshot, Question
+from news.api import EditorsWriteOthersRead
+from news.models import Story, Topic
+
+STATES = {
+    "open": lambda qs: qs.open(),
+    "upcoming": lambda qs: qs.upcoming(),
+    "closed": lambda qs: qs.closed(),
+    "resolved": lambda qs: qs.filter(status=Question.Status.RESOLVED),
+    "annulled": lambda qs: qs.annulled(),
+    "draft": lambda qs: qs.filter(status=Question.Status.DRAFT),
+}
+INTERVALS = {"none": None, "hour": "hour", "day": "day"}
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SlugFilter(django_filters.ModelChoiceFilter):
+    """Picks a row by slug; an unknown slug is a 400, not an empty list."""
+
+
+class QuestionFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(
+        choices=[(key, key) for key in STATES], method="filter_state", label="State"
+    )
+    kind = django_filters.ChoiceFilter(choices=Question.Kind.choices)
+    topic = SlugFilter(
+        queryset=Topic.objects.all(), to_field_name="slug", method="filter_topic",
+        label="Topic slug",
+    )  # fmt: skip
+    story = django_filters.ModelChoiceFilter(
+        queryset=Story.objects.all(), to_field_name="slug", field_name="stories",
+        label="Story slug",
+    )  # fmt: skip
+    closes_after = django_filters.IsoDateTimeFilter(field_name="closes_at", lookup_expr="gte")
+    closes_before = django_filters.IsoDateTimeFilter(field_name="closes_at", lookup_expr="lt")
+    q = django_filters.CharFilter(method="filter_text", max_length=200, label="Text search")
+
+    class Meta:
+        model = Question
+        fields = ["state", "kind", "topic", "story", "closes_after", "closes_before", "q"]
+
+    def filter_state(self, queryset, name, value):
+        return STATES[value](queryset)
+
+    def filter_topic(self, queryset, name, topic):
+        return queryset.about(topic)
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(pk__in=Question.objects.search(value).values("pk"))
+
+
+class QuestionPagination(TimeCursorPagination):
+    ordering = ("closes_at", "id")
+
+
+class QuestionViewSet(ConditionalMixin, viewsets.ModelViewSet):
+    """Questions with their options and the community's probability for each."""
+
+    serializer_class = s.QuestionSerializer
+    permission_classes = [EditorsWriteOthersRead]
+    filterset_class = QuestionFilter
+    pagination_class = QuestionPagination
+    ordering_fields = ["closes_at", "opens_at", "forecaster_count"]
+    lookup_field = "slug"
+    queryset = Question.objects.all()
+
+    def get_queryset(self):
+        questions = Question.objects.all()
+        if not self.request.user.has_perm("forecasts.change_question"):
+            questions = questions.visible()
+        return questions.with_options().prefetch_related("stories")
+
+    def _question(self):
+        return get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
+
+    def _editor_action(self, request, change):
+        if not request.user.has_perm("forecasts.change_question"):
+            self.permission_denied(request, message="Only editors can do that.")
+        question = self._question()
+        change(question)
+        question = self.get_queryset().get(pk=question.pk)
+        return Response(self.get_serializer(question).data)
+
+    @extend_schema(request=None, responses=s.QuestionSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, slug=None):
+        """Stop forecasting now."""
+        return self._editor_action(request, lambda question: question.close())
+
+    @extend_schema(request=s.ResolveSerializer, responses=s.QuestionSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, slug=None):
+        """Settle the question on one of its options, with a note; scores everyone."""
+        body = s.ResolveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+
+        def resolve(question):
+            option = question.options.filter(pk=body.validated_data["option"]).first()
+            if option is None:
+                raise APIValidationError({"option": ["Pick one of this question's options."]})
+            question.resolve(option, body.validated_data["note"])
+
+        return self._editor_action(request, resolve)
+
+    @extend_schema(request=s.AnnulSerializer, responses=s.QuestionSerializer)
+    @action(detail=True, methods=["post"])
+    def annul(self, request, slug=None):
+        """Void the question: no outcome, nobody is scored."""
+        body = s.AnnulSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._editor_action(request, lambda q: q.annul(body.validated_data["note"]))
+
+    @extend_schema(responses=s.ResolutionSerializer)
+    @action(detail=True, methods=["get"])
+    def resolution(self, request, slug=None):
+        """How the question was settled (status, winning option, time, note)."""
+        return Response(s.resolution_of(self._question()))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "since", OpenApiTypes.DATETIME, description="Only points from then on."
+            ),
+            OpenApiParameter(
+                "interval",
+                str,
+                enum=list(INTERVALS),
+                description="Bucket size; the last point of each bucket.",
+            ),
+        ],
+        responses=s.HistorySerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, slug=None):
+        """The community forecast over time."""
+        question = self._question()
+        interval = request.query_params.get("interval", "none")
+        if interval not in INTERVALS:
+            raise APIValidationError({"interval": [f"Choose one of {', '.join(INTERVALS)}."]})
+        snapshots = ForecastSnapshot.objects.filter(question=question).order_by("taken_at", "pk")
+        since = request.query_params.get("since")
+        if since is not None:
+            field = django_filters.fields.IsoDateTimeField()
+            try:
+                snapshots = snapshots.filter(taken_at__gte=field.clean(since))
+            except ValidationError:
+                raise APIValidationError({"since": ["Give an ISO 8601 time."]}) from None
+        points = {}
+        for snapshot in snapshots.iterator():
+            key = snapshot.pk
+            if INTERVALS[interval]:
+                key = bucket_start(snapshot.taken_at, INTERVALS[interval])
+            points[key] = {
+                "at": snapshot.taken_at,
+                "forecaster_count": snapshot.forecaster_count,
+                "probabilities": snapshot.probabilities,
+            }
+        return Response(
+            {"question": question.slug, "interval": interval, "points": list(points.values())}
+        )
+
+    @extend_schema(request=s.ForecastInputSerializer, responses={201: s.ForecastSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="forecasts",
+        permission_classes=[permissions.IsAuthenticated],
+    )
+    def submit_forecast(self, request, slug=None):
+        """A signed-in reader's forecast; replaces their previous one in the aggregate."""
+        question = get_object_or_404(Question.objects.visible(), slug=slug)
+        body = s.ForecastInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            forecast = aggregation.record_forecast(
+                request.user,
+                question.pk,
+                body.validated_data["probabilities"],
+                normalise=body.validated_data["normalise"],
+            )
+        except ValidationError as error:
+            raise APIValidationError({"probabilities": error.messages}) from None
+        forecast = (
+            Forecast.objects.prefetch_related("probabilities")
+            .select_related("question")
+            .get(pk=forecast.pk)
+        )
+        return Response(s.ForecastSerializer(forecast).data, status=status.HTTP_201_CREATED)
+
+
+def bucket_start(moment, unit):
+    if unit == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class ForecastViewSet(ConditionalMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The signed-in reader's own forecasts, newest first. Nobody sees anyone else's."""
+
+    serializer_class = s.ForecastSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = TimeCursorPagination
+    per_user = True
+    queryset = Forecast.objects.none()
+
+    def get_queryset(self):
+        return (
+            Forecast.objects.filter(user=self.request.user)
+            .select_related("question")
+            .prefetch_related("probabilities")
+        )

@@ -1,0 +1,174 @@
+"""API for topics and stories (under /api/v1/)."""
+
+import django_filters
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from rest_framework import permissions, serializers, viewsets
+
+from config.api import ConditionalMixin, TimeCursorPagination
+from forecasts.models import Question, StoryQuestion
+from news.models import Story, Topic
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "name", "slug"]
+
+
+class LinkedQuestionSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="question.id", read_only=True)
+    slug = serializers.CharField(source="question.slug", read_only=True)
+    title = serializers.CharField(source="question.title", read_only=True)
+    state = serializers.CharField(source="question.state", read_only=True)
+
+    class Meta:
+        model = StoryQuestion
+        fields = ["position", "id", "slug", "title", "state"]
+
+
+class StorySerializer(serializers.ModelSerializer):
+    topics = serializers.SlugRelatedField(
+        many=True, slug_field="slug", queryset=Topic.objects.all(), required=False
+    )
+    questions = LinkedQuestionSerializer(source="public_links", many=True, read_only=True)
+    question_slugs = serializers.ListField(
+        child=serializers.SlugField(),
+        write_only=True,
+        required=False,
+        max_length=100,
+        help_text="Link questions in this order; the first is the featured one.",
+    )
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Story
+        fields = [
+            "id", "slug", "headline", "summary", "body", "source_name", "source_url",
+            "dateline", "status", "published_at", "topics", "questions", "question_slugs",
+            "url", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_url(self, story) -> str:
+        return self.context["request"].build_absolute_uri(story.get_absolute_url())
+
+    def validate_question_slugs(self, slugs):
+        if len(set(slugs)) != len(slugs):
+            raise serializers.ValidationError("A question can be linked once.")
+        found = dict(Question.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+        missing = [slug for slug in slugs if slug not in found]
+        if missing:
+            raise serializers.ValidationError(f"No such question: {', '.join(missing)}.")
+        return [found[slug] for slug in slugs]
+
+    def validate(self, data):
+        # The model's own rules (a published story needs a time), for create and update.
+        instance = Story(
+            **{k: v for k, v in data.items() if k not in ("topics", "question_slugs")}
+        )
+        if self.instance:
+            for field in ("status", "published_at"):
+                if field not in data:
+                    setattr(instance, field, getattr(self.instance, field))
+        instance.clean()
+        return data
+
+    @transaction.atomic
+    def create(self, data):
+        slugs = data.pop("question_slugs", None)
+        story = super().create(data)
+        self._link(story, slugs)
+        return story
+
+    @transaction.atomic
+    def update(self, story, data):
+        slugs = data.pop("question_slugs", None)
+        story = super().update(story, data)
+        self._link(story, slugs)
+        return story
+
+    def _link(self, story, question_ids):
+        if question_ids is not None:
+            story.links.all().delete()
+            StoryQuestion.objects.bulk_create(
+                StoryQuestion(story=story, question_id=pk, position=position)
+                for position, pk in enumerate(question_ids)
+            )
+        story.public_links = list(
+            StoryQuestion.objects.public().filter(story=story).select_related("question")
+        )
+
+
+class StoryFilter(django_filters.FilterSet):
+    topic = django_filters.ModelChoiceFilter(
+        field_name="topics", to_field_name="slug", queryset=Topic.objects.all(),
+        help_text="Topic slug.",
+    )  # fmt: skip
+    published_after = django_filters.IsoDateTimeFilter(
+        field_name="published_at", lookup_expr="gte"
+    )
+    published_before = django_filters.IsoDateTimeFilter(
+        field_name="published_at", lookup_expr="lt"
+    )
+    has_open_questions = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_open",
+        label="Has open questions",
+    )
+    q = django_filters.CharFilter(method="filter_text", max_length=200, label="Text search")
+
+    class Meta:
+        model = Story
+        fields = ["topic", "published_after", "published_before", "has_open_questions", "q"]
+
+    def filter_open(self, queryset, name, value):
+        open_links = StoryQuestion.objects.filter(
+            story=OuterRef("pk"), question__in=Question.objects.open()
+        )
+        return queryset.filter(Exists(open_links) if value == "true" else ~Exists(open_links))
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(pk__in=Story.objects.search(value).values("pk"))
+
+
+class EditorsWriteOthersRead(permissions.DjangoModelPermissionsOrAnonReadOnly):
+    """Anyone reads; writing needs the model permission (the Editors group has it)."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return super().has_permission(request, view)
+
+
+class TopicViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    """Topics, by name."""
+
+    queryset = Topic.objects.all()
+    serializer_class = TopicSerializer
+    lookup_field = "slug"
+    pagination_class = None
+
+
+class StoryViewSet(ConditionalMixin, viewsets.ModelViewSet):
+    """Live stories with their topics and linked questions in order; editors see drafts
+    and scheduled stories too, and write."""
+
+    serializer_class = StorySerializer
+    permission_classes = [EditorsWriteOthersRead]
+    filterset_class = StoryFilter
+    lookup_field = "slug"
+    pagination_class = TimeCursorPagination
+    ordering_fields = ["published_at", "updated_at"]
+    ordering = ["-published_at", "-id"]
+    queryset = Story.objects.all()
+
+    def get_queryset(self):
+        stories = Story.objects.all()
+        if not self.request.user.has_perm("news.change_story"):
+            stories = stories.live(timezone.now())
+        if self.action == "list":
+            # Cursor paging walks publication times; an undated draft is reached by slug.
+            stories = stories.filter(published_at__isnull=False)
+        return stories.with_questions()

@@ -1,0 +1,153 @@
+"""Readers forecast through the API; tokens; throttling; the one error shape."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from forecasts.models import Forecast
+from tests.factories import QuestionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+
+
+def client_for(user=None):
+    api = APIClient()
+    if user:
+        api.force_authenticate(user)
+    return api
+
+
+def shares(question, *values):
+    return {str(o.pk): v for o, v in zip(question.options.all(), values, strict=True)}
+
+
+def test_a_reader_forecasts_and_reads_their_own_forecasts():
+    reader, other = UserFactory(), UserFactory()
+    question = QuestionFactory(binary=True)
+    api = client_for(reader)
+    response = api.post(
+        f"/api/v1/questions/{question.slug}/forecasts/",
+        {"probabilities": shares(question, 0.7, 0.3)},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["question"] == question.slug
+    client_for(other).post(
+        f"/api/v1/questions/{question.slug}/forecasts/",
+        {"probabilities": shares(question, 0.1, 0.9)},
+        format="json",
+    )
+    mine = api.get("/api/v1/forecasts/").json()["results"]
+    assert len(mine) == 1
+    assert mine[0]["probabilities"] == shares(question, 0.7, 0.3)
+    detail = client_for().get(f"/api/v1/questions/{question.slug}/").json()
+    assert [o["percent"] for o in detail["options"]] == [40, 60]
+    assert detail["forecaster_count"] == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"probabilities": "0.5"}, "Expected a dictionary"),
+        ({"probabilities": {}}, "may not be empty"),
+        ({"probabilities": {"x": "y"}}, "valid number"),
+        ("sum", "add up to 90.0%"),
+        ("bounds", "between 0.1% and 99.9%"),
+        ("other", "not this question's"),
+        ("missing", "every option"),
+    ],
+)
+def test_bad_forecasts_are_400s_with_reasons(body, message):
+    question = QuestionFactory(binary=True)
+    stranger = QuestionFactory(binary=True)
+    yes, no = question.options.all()
+    bodies = {
+        "sum": {"probabilities": shares(question, 0.6, 0.3)},
+        "bounds": {"probabilities": shares(question, 0.9995, 0.0005)},
+        "other": {"probabilities": {str(yes.pk): 0.5, str(stranger.options.first().pk): 0.5}},
+        "missing": {"probabilities": {str(no.pk): 1.0}},
+    }
+    response = client_for(UserFactory()).post(
+        f"/api/v1/questions/{question.slug}/forecasts/",
+        bodies[body] if isinstance(body, str) else body,
+        format="json",
+    )
+    assert response.status_code == 400
+    assert message in str(response.json()["error"])
+    assert not Forecast.objects.exists()
+
+
+def test_closed_and_unknown_questions_refuse_forecasts():
+    question = QuestionFactory(binary=True)
+    question.close()
+    api = client_for(UserFactory())
+    response = api.post(
+        f"/api/v1/questions/{question.slug}/forecasts/",
+        {"probabilities": shares(question, 0.5, 0.5)},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "not open for forecasts" in str(response.json())
+    missing = api.post(
+        "/api/v1/questions/no-such-question/forecasts/", {"probabilities": {"1": 1}}, format="json"
+    )
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+
+
+def test_anonymous_clients_cannot_forecast():
+    question = QuestionFactory(binary=True)
+    response = client_for().post(
+        f"/api/v1/questions/{question.slug}/forecasts/",
+        {"probabilities": shares(question, 0.5, 0.5)},
+        format="json",
+    )
+    assert response.status_code == 401
+    assert client_for().get("/api/v1/forecasts/").status_code == 401
+
+
+def test_tokens_are_created_used_and_revoked():
+    UserFactory(username="amira", password="a long passphrase 2026")
+    api = APIClient()
+    wrong = api.post(
+        "/api/v1/auth/token/", {"username": "amira", "password": "nope"}, format="json"
+    )
+    assert wrong.status_code == 401
+    token = api.post(
+        "/api/v1/auth/token/",
+        {"username": "amira", "password": "a long passphrase 2026"},
+        format="json",
+    ).json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/forecasts/").status_code == 200
+    assert api.delete("/api/v1/auth/token/").status_code == 204
+    assert api.get("/api/v1/forecasts/").status_code == 401
+
+
+def test_throttling_per_anonymous_ip_and_per_user(settings):
+    settings.API_ANON_RATE = "3/minute"
+    settings.API_USER_RATE = "4/minute"
+    anonymous = APIClient()
+    codes = [anonymous.get("/api/v1/topics/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    throttled = anonymous.get("/api/v1/topics/")
+    assert throttled.json()["error"]["status"] == 429
+    assert "Retry-After" in throttled
+    reader = client_for(UserFactory())
+    codes = [reader.get("/api/v1/topics/").status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 200, 429]
+
+
+def test_malformed_json_is_a_clear_400():
+    response = client_for(UserFactory()).post(
+        f"/api/v1/questions/{QuestionFactory().slug}/forecasts/",
+        "{not json",
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["error"]["message"]

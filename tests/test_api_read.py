@@ -1,0 +1,254 @@
+"""The read API: topics, stories, questions, history, resolution; filters, paging, 304s."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from forecasts import aggregation
+from forecasts.models import Question
+from tests.client_helpers import queries_for
+from tests.factories import (
+    ForecastSnapshotFactory,
+    QuestionFactory,
+    StoryFactory,
+    StoryQuestionFactory,
+    TopicFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+NOW = timezone.now()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def results(response):
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def test_topics(api):
+    TopicFactory(name="Syria", slug="syria")
+    assert api.get("/api/v1/topics/").json() == [{"id": 1, "name": "Syria", "slug": "syria"}] or (
+        api.get("/api/v1/topics/").json()[0]["slug"] == "syria"
+    )
+    assert api.get("/api/v1/topics/syria/").json()["name"] == "Syria"
+
+
+def test_stories_carry_topics_and_linked_questions_in_order(api):
+    story = StoryFactory(topics=[TopicFactory(slug="iraq")])
+    first = QuestionFactory(title="First?")
+    second = QuestionFactory(title="Second?")
+    StoryQuestionFactory(story=story, question=second, position=1)
+    StoryQuestionFactory(story=story, question=first, position=0)
+    StoryQuestionFactory(story=story, question=QuestionFactory(status="draft"), position=2)
+    data = api.get(f"/api/v1/stories/{story.slug}/").json()
+    assert data["topics"] == ["iraq"]
+    assert [q["title"] for q in data["questions"]] == ["First?", "Second?"]
+    assert data["url"] == f"http://testserver{story.get_absolute_url()}"
+
+
+def test_drafts_and_scheduled_stories_are_hidden_from_clients(api):
+    StoryFactory(slug="live")
+    StoryFactory(slug="draft", draft=True)
+    StoryFactory(slug="later", scheduled=True)
+    assert [s["slug"] for s in results(api.get("/api/v1/stories/"))] == ["live"]
+    assert api.get("/api/v1/stories/draft/").status_code == 404
+    assert api.get("/api/v1/stories/later/").status_code == 404
+
+
+def test_questions_carry_probabilities_as_numbers_and_percentages(api):
+    question = QuestionFactory(options=["A", "B", "C"])
+    ids = [o.pk for o in question.options.all()]
+    aggregation.record_forecast(
+        UserFactory(), question.pk, dict(zip(ids, [0.5, 0.3, 0.2], strict=True))
+    )
+    data = api.get(f"/api/v1/questions/{question.slug}/").json()
+    assert [(o["label"], o["probability"], o["percent"]) for o in data["options"]] == [
+        ("A", pytest.approx(0.5), 50),
+        ("B", pytest.approx(0.3), 30),
+        ("C", pytest.approx(0.2), 20),
+    ]
+    assert data["forecaster_count"] == 1
+    assert data["state"] == "open"
+    assert data["resolution"] is None
+
+
+def test_a_resolved_question_and_its_resolution(api):
+    question = QuestionFactory(options=["Stay", "Return"])
+    question.resolve(question.options.get(label="Return"), "Handed over.")
+    data = api.get(f"/api/v1/questions/{question.slug}/").json()
+    assert data["state"] == "resolved"
+    assert data["resolution"]["option"]["label"] == "Return"
+    resolution = api.get(f"/api/v1/questions/{question.slug}/resolution/").json()
+    assert resolution["note"] == "Handed over."
+    assert api.get("/api/v1/questions/no-such/resolution/").status_code == 404
+
+
+def test_draft_questions_are_hidden_from_clients(api):
+    QuestionFactory(slug="draft-q", status="draft")
+    assert api.get("/api/v1/questions/draft-q/").status_code == 404
+    assert results(api.get("/api/v1/questions/?state=draft")) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("state=open", {"open-q", "soon-q"}),
+        ("state=closed", {"closed-q"}),
+        ("state=resolved", {"resolved-q"}),
+        ("state=annulled", {"annulled-q"}),
+        ("state=upcoming", {"future-q"}),
+        ("kind=binary", {"soon-q"}),
+        ("topic=syria", {"open-q"}),
+        ("story=the-story", {"open-q"}),
+        (
+            f"closes_before={(NOW + timedelta(days=3)).isoformat().replace('+00:00', 'Z')}",
+            {"soon-q", "closed-q"},
+        ),
+        ("q=crossing", {"open-q"}),
+    ],
+)
+def test_question_filters(api, query, expected):
+    open_q = QuestionFactory(slug="open-q", title="Soldiers crossing the border?")
+    StoryQuestionFactory(
+        story=StoryFactory(slug="the-story", topics=[TopicFactory(slug="syria")]), question=open_q
+    )
+    QuestionFactory(slug="soon-q", binary=True, closes_at=NOW + timedelta(days=1))
+    QuestionFactory(slug="closed-q").close()
+    QuestionFactory(slug="future-q", opens_at=NOW + timedelta(days=5))
+    resolved = QuestionFactory(slug="resolved-q", closes_at=NOW + timedelta(days=90))
+    resolved.resolve(resolved.options.first())
+    annulled = QuestionFactory(slug="annulled-q", closes_at=NOW + timedelta(days=90))
+    annulled.annul()
+    if query.startswith("closes_before"):
+        expected = {
+            q.slug
+            for q in Question.objects.visible().filter(closes_at__lt=NOW + timedelta(days=3))
+        }
+    assert {q["slug"] for q in results(api.get(f"/api/v1/questions/?{query}"))} == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/questions/?state=maybe", "state"),
+        ("/api/v1/questions/?kind=numeric", "kind"),
+        ("/api/v1/questions/?topic=nowhere", "topic"),
+        ("/api/v1/questions/?closes_after=yesterday", "closes_after"),
+        ("/api/v1/stories/?published_after=soon", "published_after"),
+        ("/api/v1/stories/?has_open_questions=perhaps", "has_open_questions"),
+        ("/api/v1/stories/?page_size=1000", "page_size"),
+        ("/api/v1/stories/?cursor=garbage", "cursor"),
+        ("/api/v1/questions/?ordering=secret_field", None),
+    ],
+)
+def test_bad_filter_values_are_400s_with_the_field_named(api, url, field):
+    response = api.get(url)
+    if field is None:  # unknown ordering fields are ignored, as DRF documents
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    body = response.json()["error"]
+    assert body["status"] == 400
+    assert field in body["fields"]
+
+
+def test_story_filters(api):
+    topic = TopicFactory(slug="iraq")
+    with_open = StoryFactory(
+        slug="with-open", topics=[topic], published_at=NOW - timedelta(days=1)
+    )
+    StoryQuestionFactory(story=with_open)
+    StoryFactory(slug="old", published_at=NOW - timedelta(days=30), headline="Old tariffs story")
+    slugs = lambda q: [s["slug"] for s in results(api.get(f"/api/v1/stories/?{q}"))]  # noqa: E731
+    assert slugs("topic=iraq") == ["with-open"]
+    assert slugs("has_open_questions=true") == ["with-open"]
+    assert slugs("has_open_questions=false") == ["old"]
+    since = (NOW - timedelta(days=7)).isoformat().replace("+00:00", "Z")
+    assert slugs(f"published_after={since}") == ["with-open"]
+    assert slugs("q=tariffs") == ["old"]
+
+
+def test_cursor_pages_walk_the_whole_list_without_repeats(api):
+    for n in range(7):
+        StoryFactory(slug=f"s{n}", published_at=NOW - timedelta(hours=n))
+    seen, url = [], "/api/v1/stories/?page_size=3"
+    while url:
+        body = api.get(url).json()
+        seen += [s["slug"] for s in body["results"]]
+        url = body["next"]
+    assert seen == [f"s{n}" for n in range(7)]
+
+
+def test_lists_cost_the_same_queries_for_5_and_100_rows(api):
+    def add(count):
+        for _ in range(count):
+            story = StoryFactory(topics=[TopicFactory()])
+            StoryQuestionFactory(story=story)
+
+    add(5)
+    few = [
+        queries_for(api, url)
+        for url in ("/api/v1/stories/?page_size=100", "/api/v1/questions/?page_size=100")
+    ]
+    add(95)
+    cache.clear()
+    many = [
+        queries_for(api, url)
+        for url in ("/api/v1/stories/?page_size=100", "/api/v1/questions/?page_size=100")
+    ]
+    assert many == few
+
+
+def test_history_with_since_and_interval(api):
+    question = QuestionFactory(binary=True)
+    yes, no = question.options.all()
+    base = question.opens_at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    for minutes in (0, 20, 40, 70):
+        ForecastSnapshotFactory(
+            question=question,
+            taken_at=base + timedelta(minutes=minutes),
+            forecaster_count=minutes,
+            probabilities={str(yes.pk): 0.6, str(no.pk): 0.4},
+        )
+    url = f"/api/v1/questions/{question.slug}/history/"
+    assert len(api.get(url).json()["points"]) == 4
+    hourly = api.get(url, {"interval": "hour"}).json()["points"]
+    assert [p["forecaster_count"] for p in hourly] == [40, 70]  # the last point of each hour
+    since = (base + timedelta(minutes=30)).isoformat().replace("+00:00", "Z")
+    assert len(api.get(url, {"since": since}).json()["points"]) == 2
+    assert api.get(url, {"interval": "week"}).status_code == 400
+    assert api.get(url, {"since": "last tuesday"}).status_code == 400
+
+
+def test_conditional_requests_answer_304_until_something_changes(api):
+    question = QuestionFactory()
+    for url in (f"/api/v1/questions/{question.slug}/", "/api/v1/questions/"):
+        first = api.get(url)
+        assert first.status_code == 200
+        etag = first["ETag"]
+        assert api.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+        assert api.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    question.title = "Changed?"
+    question.save()
+    again = api.get(f"/api/v1/questions/{question.slug}/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 200
+
+
+def test_unknown_api_paths_are_json_404s(client, settings):
+    settings.DEBUG = False
+    response = client.get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

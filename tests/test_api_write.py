@@ -1,0 +1,212 @@
+"""Editors write through the API; readers and anonymous clients cannot."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from forecasts.models import Option, Question, Score
+from news.models import Story
+from tests.factories import (
+    EditorFactory,
+    ForecastFactory,
+    QuestionFactory,
+    StoryFactory,
+    TopicFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+NOW = timezone.now()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+
+
+def as_user(user):
+    api = APIClient()
+    if user:
+        api.force_authenticate(user)
+    return api
+
+
+def iso(moment):
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def question_body(**overrides):
+    return {
+        "title": "Will Iraq hand the equipment back by June 30?",
+        "resolution_criteria": "Official statements",
+        "kind": "multiple_choice",
+        "status": "published",
+        "opens_at": iso(NOW - timedelta(hours=1)),
+        "closes_at": iso(NOW + timedelta(days=30)),
+        "options": [{"label": "All of it"}, {"label": "Some of it"}, {"label": "None"}],
+        **overrides,
+    }
+
+
+def test_editor_creates_a_question_with_its_options_in_one_request():
+    response = as_user(EditorFactory()).post("/api/v1/questions/", question_body(), format="json")
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert [o["label"] for o in data["options"]] == ["All of it", "Some of it", "None"]
+    assert [o["percent"] for o in data["options"]] == [34, 33, 33]
+    assert data["slug"] == "will-iraq-hand-the-equipment-back-by-june-30"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"options": [{"label": "Same"}, {"label": "same"}]}, "non_field_errors", "case ignored"),
+        ({"options": [{"label": "Only"}]}, "non_field_errors", "at least 2 options"),
+        ({"options": [{"label": "A"}, {"label": ""}]}, "options[1].label", "blank"),
+        (
+            {"kind": "binary", "options": [{"label": "Yes"}, {"label": "Maybe"}]},
+            "non_field_errors",
+            '"Yes" and "No"',
+        ),
+        ({"closes_at": iso(NOW - timedelta(days=2))}, "closes_at", "after the open time"),
+        ({"status": "resolved"}, "status", "not a valid choice"),
+        ({"options": "lots"}, "options", "Expected a list"),
+    ],
+)
+def test_a_bad_question_is_a_400_naming_the_field_and_writes_nothing(overrides, field, message):
+    response = as_user(EditorFactory()).post(
+        "/api/v1/questions/", question_body(**overrides), format="json"
+    )
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    text = error["message"] if field == "non_field_errors" else " ".join(error["fields"][field])
+    assert message in text
+    assert not Question.objects.exists()
+    assert not Option.objects.exists()
+
+
+def test_editor_renames_reorders_and_adds_options_atomically():
+    question = QuestionFactory(options=["Alpha", "Bravo"])
+    alpha, bravo = question.options.all()
+    editor = as_user(EditorFactory())
+    body = {
+        "options": [
+            {"id": bravo.pk, "label": "Alpha"},
+            {"id": alpha.pk, "label": "Bravo"},
+            {"label": "Charlie"},
+        ]
+    }
+    response = editor.patch(f"/api/v1/questions/{question.slug}/", body, format="json")
+    assert response.status_code == 200, response.content
+    assert [(o["id"], o["label"]) for o in response.json()["options"]] == [
+        (bravo.pk, "Alpha"),
+        (alpha.pk, "Bravo"),
+        (response.json()["options"][2]["id"], "Charlie"),
+    ]
+    ForecastFactory(question=question, probabilities=[0.3, 0.3, 0.4])
+    dropping = {
+        "options": [{"id": alpha.pk, "label": "Bravo"}, {"id": bravo.pk, "label": "Alpha"}]
+    }
+    response = editor.patch(f"/api/v1/questions/{question.slug}/", dropping, format="json")
+    assert response.status_code == 400
+    assert "rename, don't delete" in response.json()["error"]["fields"]["options"][0]
+    assert question.options.count() == 3
+
+
+def test_editor_creates_a_story_linked_to_questions_in_order():
+    first, second = QuestionFactory(slug="first"), QuestionFactory(slug="second")
+    TopicFactory(slug="iraq")
+    body = {
+        "slug": "handover",
+        "headline": "Iraq hands soldiers back",
+        "status": "published",
+        "published_at": iso(NOW - timedelta(minutes=5)),
+        "topics": ["iraq"],
+        "question_slugs": ["second", "first"],
+    }
+    response = as_user(EditorFactory()).post("/api/v1/stories/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert [q["slug"] for q in response.json()["questions"]] == ["second", "first"]
+    story = Story.objects.get(slug="handover")
+    assert [link.question for link in story.links.all()] == [second, first]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"status": "published"}, "published_at"),
+        ({"question_slugs": ["nope"]}, "question_slugs"),
+        ({"topics": ["nowhere"]}, "topics"),
+        ({"source_url": "javascript:alert(1)"}, "source_url"),
+    ],
+)
+def test_a_bad_story_is_a_400_and_writes_nothing(body, field):
+    response = as_user(EditorFactory()).post(
+        "/api/v1/stories/", {"slug": "s", "headline": "H", **body}, format="json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert not Story.objects.exists()
+
+
+def test_close_resolve_and_annul_through_the_api():
+    editor = as_user(EditorFactory())
+    question = QuestionFactory(options=["A", "B"])
+    response = editor.post(f"/api/v1/questions/{question.slug}/close/")
+    assert response.json()["state"] == "closed"
+    winner = question.options.get(label="B")
+    bad = editor.post(
+        f"/api/v1/questions/{question.slug}/resolve/",
+        {"option": QuestionFactory().options.first().pk, "note": "x"},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert "option" in bad.json()["error"]["fields"]
+    response = editor.post(
+        f"/api/v1/questions/{question.slug}/resolve/",
+        {"option": winner.pk, "note": "B it was."},
+        format="json",
+    )
+    assert response.json()["resolution"]["option"]["label"] == "B"
+    assert Score.objects.filter(question=question).exists()
+    again = editor.post(f"/api/v1/questions/{question.slug}/annul/", {}, format="json")
+    assert again.status_code == 400
+    assert "already resolved" in again.json()["error"]["message"]
+    other = QuestionFactory()
+    assert (
+        editor.post(
+            f"/api/v1/questions/{other.slug}/annul/", {"note": "Unclear"}, format="json"
+        ).json()["state"]
+        == "annulled"
+    )
+
+
+@pytest.mark.parametrize("who", ["anonymous", "reader"])
+def test_readers_and_anonymous_clients_cannot_write(who):
+    api = as_user(None if who == "anonymous" else UserFactory())
+    question = QuestionFactory()
+    expected = 401 if who == "anonymous" else 403
+    assert api.post("/api/v1/questions/", question_body(), format="json").status_code == expected
+    assert (
+        api.patch(f"/api/v1/questions/{question.slug}/", {"title": "x"}, format="json").status_code
+        == expected
+    )
+    assert api.post(f"/api/v1/questions/{question.slug}/close/").status_code == expected
+    assert (
+        api.post("/api/v1/stories/", {"slug": "s", "headline": "h"}, format="json").status_code
+        == expected
+    )
+    assert api.delete(f"/api/v1/stories/{StoryFactory().slug}/").status_code == expected
+    body = api.post("/api/v1/questions/", question_body(), format="json").json()
+    assert set(body["error"]) == {"status", "code", "message", "fields"}
+
+
+def test_editors_see_drafts_through_the_api():
+    StoryFactory(slug="draft-story", draft=True)
+    QuestionFactory(slug="draft-q", status="draft")
+    editor = as_user(EditorFactory())
+    assert editor.get("/api/v1/stories/draft-story/").status_code == 200
+    assert editor.get("/api/v1/questions/draft-q/").status_code == 200
