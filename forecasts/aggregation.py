@@ -84,7 +84,8 @@ def clean_probabilities(question, probabilities, normalise=False):
     elif abs(total - 1) > TOTAL_TOLERANCE:
         raise ValidationError(
             f"Your probabilities add up to {total * 100:.1f}%, not 100%. "
-            "Adjust them, or tick “normalise for me”."
+            "Adjust them, or ask to have them normalised (“Normalise for me”; "
+            '"normalise": true in the API).'
         )
     low, high = models.PROBABILITY_MIN, models.PROBABILITY_MAX
     out_of_bounds = [key for key, value in given.items() if not low <= value <= high]
