@@ -178,22 +178,75 @@ def take_snapshot(question_id, now):
         models.ForecastSnapshot.objects.create(question=question, taken_at=now, **state)
 
 
-def recompute(question):
-    """Per-option sums and forecaster count rebuilt from the raw forecasts.
+def latest_forecasts():
+    """Each reader's newest forecast per question (ties broken by id), as a queryset."""
+    from django.db.models import Exists, OuterRef, Q
 
-    Returns (sums by option id, forecaster count) without writing anything.
-    """
     models = _models()
-    latest = {}
-    forecasts = (
-        models.Forecast.objects.filter(question=question)
-        .order_by("user_id", "-created_at", "-pk")
-        .prefetch_related("probabilities")
+    newer = models.Forecast.objects.filter(
+        Q(created_at__gt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")),
+        user=OuterRef("user"),
+        question=OuterRef("question"),
     )
-    for forecast in forecasts.iterator(chunk_size=2000):
-        latest.setdefault(forecast.user_id, forecast)
-    sums = {option.pk: 0.0 for option in question.options.all()}
-    for forecast in latest.values():
-        for probability in forecast.probabilities.all():
-            sums[probability.option_id] += probability.probability
-    return sums, len(latest)
+    return models.Forecast.objects.filter(~Exists(newer))
+
+
+def rebuilt_totals(question_ids):
+    """Running sums and forecaster counts rebuilt from the raw forecasts, by the database.
+
+    Returns ({option id: sum}, {question id: forecaster count}) for the given questions,
+    with zeros where nobody forecast. Writes nothing.
+    """
+    from django.db.models import Count, Sum
+
+    models = _models()
+    question_ids = list(question_ids)
+    latest = latest_forecasts().filter(question_id__in=question_ids)
+    sums = dict.fromkeys(
+        models.Option.objects.filter(question_id__in=question_ids).values_list("pk", flat=True),
+        0.0,
+    )
+    sums.update(
+        models.ForecastProbability.objects.filter(forecast__in=latest)
+        .values("option")
+        .annotate(total=Sum("probability"))
+        .values_list("option", "total")
+    )
+    counts = dict.fromkeys(question_ids, 0)
+    counts.update(latest.values("question").annotate(n=Count("pk")).values_list("question", "n"))
+    return sums, counts
+
+
+def store_totals(sums, counts):
+    """Write rebuilt totals (from rebuilt_totals) over the running ones."""
+    from django.db.models import Case, FloatField, IntegerField, Value, When
+
+    from news.freshness import bump
+
+    models = _models()
+    for chunk in _chunks(list(sums.items()), 1000):
+        models.Option.objects.filter(pk__in=[pk for pk, _ in chunk]).update(
+            forecast_sum=Case(
+                *(When(pk=pk, then=Value(total)) for pk, total in chunk),
+                output_field=FloatField(),
+            )
+        )
+    for chunk in _chunks(list(counts.items()), 1000):
+        models.Question.objects.filter(pk__in=[pk for pk, _ in chunk]).update(
+            forecaster_count=Case(
+                *(When(pk=pk, then=Value(n)) for pk, n in chunk), output_field=IntegerField()
+            )
+        )
+    bump()
+
+
+def _chunks(items, size):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def recompute(question):
+    """(sums by option id, forecaster count) of one question, rebuilt from raw forecasts."""
+    sums, counts = rebuilt_totals([question.pk])
+    return sums, counts[question.pk]

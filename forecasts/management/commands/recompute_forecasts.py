@@ -7,9 +7,9 @@ from django.db import transaction
 
 from forecasts import aggregation
 from forecasts.models import Option, Question
-from news.freshness import bump
 
 DRIFT = 1e-6
+CHUNK = 500
 
 
 class Command(BaseCommand):
@@ -24,29 +24,32 @@ class Command(BaseCommand):
 
     def handle(self, *args, check, **options):
         drifted = 0
-        questions = Question.objects.prefetch_related("options").order_by("pk")
-        for question in questions.iterator(chunk_size=500):
+        ids = list(Question.objects.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
             with transaction.atomic():
-                locked = Question.objects.select_for_update().get(pk=question.pk)
-                sums, count = aggregation.recompute(locked)
-                problems = []
-                if count != locked.forecaster_count:
-                    problems.append(f"forecasters {locked.forecaster_count} → {count}")
-                for option in locked.options.all():
+                # Locked like record_forecast locks: no forecast lands mid-comparison.
+                questions = {
+                    q.pk: q for q in Question.objects.select_for_update().filter(pk__in=chunk)
+                }
+                sums, counts = aggregation.rebuilt_totals(chunk)
+                stored = Option.objects.filter(question_id__in=chunk).select_related("question")
+                problems = {}
+                for pk, question in questions.items():
+                    if question.forecaster_count != counts[pk]:
+                        problems.setdefault(question.slug, []).append(
+                            f"forecasters {question.forecaster_count} → {counts[pk]}"
+                        )
+                for option in stored:
                     if not math.isclose(option.forecast_sum, sums[option.pk], abs_tol=DRIFT):
-                        problems.append(
+                        problems.setdefault(option.question.slug, []).append(
                             f"“{option.label}” {option.forecast_sum:.6f} → {sums[option.pk]:.6f}"
                         )
-                if not problems:
-                    continue
-                drifted += 1
-                self.stdout.write(f"{question.slug}: " + "; ".join(problems))
-                if not check:
-                    Question.objects.filter(pk=locked.pk).update(forecaster_count=count)
-                    for option_id, total in sums.items():
-                        Option.objects.filter(pk=option_id).update(forecast_sum=total)
-        if drifted and not check:
-            bump()
+                for slug, found in problems.items():
+                    self.stdout.write(f"{slug}: " + "; ".join(found))
+                drifted += len(problems)
+                if problems and not check:
+                    aggregation.store_totals(sums, counts)
         verdict = "fixed" if not check else "found"
         summary = f"{drifted} question(s) drifted; {verdict}." if drifted else "No drift."
         self.stdout.write(summary)
