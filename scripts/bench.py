@@ -1,0 +1,291 @@
+"""`make bench`: the site under gunicorn with production settings, driven by wrk.
+
+For each data size (a PostgreSQL database seeded by `manage.py seed_scale`), it starts
+gunicorn, warms it, and runs wrk from a separate process on loopback against every page
+and API endpoint, plain and as a conditional request (If-None-Match: what a CDN or client
+cache sends). It reports requests/s, p50/p95/p99 latency, the ratio to `/healthz` in the
+same run and SQL queries per request, writes the table to .bench/ and prints it.
+
+    python scripts/bench.py --size tenth=postgres://…/bench_tenth --size full=postgres://…/bench_full
+"""
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / ".bench"
+PORT = 8089
+REPORT_LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format(
+    '\\nBENCH {"requests": %d, "duration_us": %d, "p50": %d, "p95": %d, "p99": %d, '
+    .. '"bad_status": %d, "socket_errors": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+POST_LUA = """
+local items = {ITEMS}
+local tokens = {TOKENS}
+request = function()
+  local item = items[math.random(#items)]
+  local headers = {}
+  headers["Content-Type"] = "application/json"
+  headers["Authorization"] = "Token " .. tokens[math.random(#tokens)]
+  return wrk.format("POST", item[1], headers, item[2])
+end
+"""
+
+
+def environment(database_url):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_SECURE_SSL": "0",  # plain HTTP on loopback; TLS is the proxy's job
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DATABASE_URL": database_url,
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "API_ANON_RATE": "100000000/minute",
+        "API_USER_RATE": "100000000/minute",
+    }
+    if redis_reachable():
+        env["REDIS_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3")
+    return env
+
+
+def redis_reachable():
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.3):
+            return True
+    except OSError:
+        return False
+
+
+def prepare(database_url):
+    """In-process, with the server's settings: pick URLs, make tokens, count queries."""
+    os.environ.update(environment(database_url))
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+
+    from forecasts.models import Forecast, Question
+    from news.models import Story
+
+    story = Story.objects.live().order_by("-published_at")[50]
+    question = Question.objects.visible().exclude(forecaster_count=0).order_by("pk")[100]
+    client = Client()
+    deep = "/api/v1/questions/?page_size=20"
+    for _ in range(50):  # fifty pages in: a deep cursor
+        deep = client.get(deep).json()["next"].replace("http://testserver", "")
+    reads = {
+        "/healthz": "/healthz",
+        "home": "/",
+        "story page": story.get_absolute_url(),
+        "question page": question.get_absolute_url(),
+        "/questions/": "/questions/",
+        "API story list": "/api/v1/stories/",
+        "API question list": "/api/v1/questions/",
+        "API question list, page 51": deep,
+        "API question detail": f"/api/v1/questions/{question.slug}/",
+        "API history": f"/api/v1/questions/{question.slug}/history/?interval=day",
+    }
+    queries = {}
+    for name, url in reads.items():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        queries[name] = len(captured)
+    etags = {name: client.get(url).get("ETag") for name, url in reads.items()}
+
+    User = get_user_model()
+    users = [User.objects.get_or_create(username=f"bench-reader-{n}")[0] for n in range(64)]
+    tokens = [Token.objects.get_or_create(user=user)[0].key for user in users]
+    items = []
+    for open_question in Question.objects.open().prefetch_related("options")[:2000]:
+        ids = [o.pk for o in open_question.options.all()]
+        body = json.dumps({"probabilities": {str(pk): 1 / len(ids) for pk in ids}})
+        items.append((f"/api/v1/questions/{open_question.slug}/forecasts/", body))
+    sample = Client(HTTP_AUTHORIZATION=f"Token {tokens[0]}")
+    with CaptureQueriesContext(connection) as captured:
+        response = sample.post(items[0][0], items[0][1], content_type="application/json")
+    assert response.status_code == 201, response.content
+    queries["forecast submission"] = len(captured)
+    sizes = {
+        "forecasts": Forecast.objects.count(),
+        "questions": Question.objects.count(),
+        "stories": Story.objects.count(),
+    }
+    connection.close()
+    return reads, etags, queries, items, tokens, sizes
+
+
+def lua_string(value):
+    return "[==[" + value + "]==]"
+
+
+def wrk(url, seconds, connections, script, headers=()):
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", script]
+    for header in headers:
+        command += ["-H", header]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
+    result = json.loads(line[len("BENCH ") :])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def serve(env):
+    workers = str(2 * (os.cpu_count() or 2) + 1)
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
+         "--workers", workers, "--worker-class", "sync", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def bench_size(label, database_url, seconds, connections):
+    env = environment(database_url)
+    subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=ROOT, env=env, check=True,
+    )  # fmt: skip
+    result = subprocess.run(
+        [str(ROOT / ".venv/bin/python"), __file__, "--prepare", database_url],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    reads, etags, queries, items, tokens, sizes = json.loads(result.stdout)
+    OUT.mkdir(exist_ok=True)
+    report = OUT / "report.lua"
+    report.write_text(REPORT_LUA)
+    poster = OUT / "post.lua"
+    poster.write_text(
+        POST_LUA.replace(
+            "{ITEMS}",
+            "{" + ",".join(f"{{{lua_string(p)},{lua_string(b)}}}" for p, b in items) + "}",
+        ).replace("{TOKENS}", "{" + ",".join(lua_string(t) for t in tokens) + "}")
+        + REPORT_LUA
+    )
+    server = serve(env)
+    rows = {}
+    try:
+        base = f"http://127.0.0.1:{PORT}"
+        for url in reads.values():  # warm every worker's connections and caches
+            wrk(base + url, 2, connections, str(report))
+        for name, url in reads.items():
+            rows[name] = {"plain": wrk(base + url, seconds, connections, str(report))}
+            if etags.get(name):
+                header = f"If-None-Match: {etags[name]}"
+                rows[name]["conditional"] = wrk(
+                    base + url, seconds, connections, str(report), [header]
+                )
+        wrk(base + "/", 1, connections, str(poster))
+        rows["forecast submission"] = {"plain": wrk(base + "/", seconds, connections, str(poster))}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait()
+    for name, row in rows.items():
+        row["queries"] = queries.get(name)
+    return {"label": label, "sizes": sizes, "rows": rows, "redis": "REDIS_URL" in env}
+
+
+def table(result):
+    ceiling = result["rows"]["/healthz"]["plain"]["rps"]
+    lines = [
+        f"**{result['label']}**: {result['sizes']['stories']:,} stories, "
+        f"{result['sizes']['questions']:,} questions, {result['sizes']['forecasts']:,} forecasts"
+        f"; cache: {'Redis' if result['redis'] else 'local memory'}",
+        "",
+        "| endpoint | req/s | % of /healthz | p50 ms | p95 ms | p99 ms "
+        "| 304 req/s | 304 % | SQL/req |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in result["rows"].items():
+        plain, cond = row["plain"], row.get("conditional")
+        lines.append(
+            f"| {name} | {plain['rps']:,.0f} | {100 * plain['rps'] / ceiling:.0f}% "
+            f"| {plain['p50'] / 1000:.1f} | {plain['p95'] / 1000:.1f} | {plain['p99'] / 1000:.1f} "
+            f"| {f'{cond["rps"]:,.0f}' if cond else '–'} "
+            f"| {f'{100 * cond["rps"] / ceiling:.0f}%' if cond else '–'} "
+            f"| {row['queries'] if row['queries'] is not None else '–'} |"
+        )
+    return "\n".join(lines)
+
+
+def comparison(small, large):
+    lines = [
+        f"**Growth: {large['label']} against {small['label']}** (req/s and p95, % change)",
+        "",
+        "| endpoint | req/s | p95 |",
+        "|---|---:|---:|",
+    ]
+    for name, row in large["rows"].items():
+        before = small["rows"][name]["plain"]
+        after = row["plain"]
+        lines.append(
+            f"| {name} | {100 * (after['rps'] / before['rps'] - 1):+.0f}% "
+            f"| {100 * (after['p95'] / max(before['p95'], 1) - 1):+.0f}% |"
+        )
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", action="append", default=[], metavar="LABEL=DATABASE_URL")
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--prepare", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.prepare:
+        print(json.dumps(prepare(args.prepare)))
+        return
+    if not shutil.which("wrk"):
+        raise SystemExit("make bench needs wrk (Debian/Ubuntu: apt install wrk).")
+    results = [
+        bench_size(*size.split("=", 1), args.seconds, args.connections) for size in args.size
+    ]
+    machine = (
+        f"{os.cpu_count()} cores, {os.uname().machine}, {os.uname().sysname} {os.uname().release}"
+    )
+    text = [f"Benchmark of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}; "
+            f"wrk -t2 -c{args.connections}, {args.seconds} s per row, gunicorn "
+            f"{2 * (os.cpu_count() or 2) + 1} sync workers, production settings.", ""]  # fmt: skip
+    for result in results:
+        text += [table(result), ""]
+    if len(results) == 2:
+        text += [comparison(*results), ""]
+    OUT.mkdir(exist_ok=True)
+    (OUT / "results.md").write_text("\n".join(text))
+    (OUT / "results.json").write_text(json.dumps(results, indent=2))
+    print("\n".join(text))
+
+
+if __name__ == "__main__":
+    main()
