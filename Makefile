@@ -12,7 +12,7 @@ PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECURE_SSL=0 DATABASE_URL=
 TEST_ENV := DJANGO_SECRET_KEY=tests-only-not-a-secret DJANGO_SECURE_SSL=0
 
-.PHONY: install run test test-sqlite lint format clean
+.PHONY: install run test test-sqlite lint format clean bench
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 12) else 1)' || \
@@ -38,6 +38,14 @@ test: install
 ## The whole suite on SQLite; PostgreSQL-only tests are skipped with a reason
 test-sqlite: install
 	$(TEST_ENV) DATABASE_URL=sqlite:///:memory: $(BIN)/pytest $(PYTEST_ARGS)
+
+## The benchmark: two data sizes on PostgreSQL, seeded once (minutes), then wrk
+BENCH_POSTGRES ?= postgres://postgres@127.0.0.1:5432
+BENCH_SECONDS ?= 8
+bench: install
+	$(BIN)/python scripts/bench.py --seconds $(BENCH_SECONDS) \
+		--size "tenth=$(BENCH_POSTGRES)/bench_tenth=--stories 1000 --readers 5000 --forecasts 100000" \
+		--size "full=$(BENCH_POSTGRES)/bench_full=--stories 10000 --readers 50000 --forecasts 1000000"
 
 lint: install
 	$(BIN)/ruff check .

@@ -414,3 +414,23 @@ def test_server_error_page_stands_alone():
     from django.template.loader import render_to_string
 
     assert "Something went wrong on our side" in render_to_string("500.html")
+
+
+def test_the_redis_cache_works_when_redis_is_up(settings):
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.2).close()
+    except OSError:
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {"BACKEND": "config.cache.ForgivingRedisCache",
+                    "LOCATION": "redis://127.0.0.1:6379/9"}
+    }  # fmt: skip
+    from django.core.cache import cache as redis_cache
+
+    redis_cache.set("probe", {"a": 1})
+    assert redis_cache.get("probe") == {"a": 1}
+    assert redis_cache.add("counter", 1)
+    assert redis_cache.incr("counter") == 2
+    redis_cache.clear()
