@@ -5,18 +5,21 @@ One error shape for every 4xx:
 """
 
 import hashlib
+from datetime import UTC
 
+import django_filters
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
-from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from news.freshness import content_version
+from news.freshness import clock_bucket, content_version
 
 MAX_PAGE_SIZE = 100
 
@@ -50,7 +53,9 @@ def error_body(status, code, message, fields=None):
 
 def handle_exception(exc, context):
     if isinstance(exc, NotModified):
-        return Response(status=304, headers={"ETag": exc.etag})
+        response = Response(status=304, headers={"ETag": exc.etag})
+        cache_headers(context["request"], response)
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -150,7 +155,8 @@ class TimeCursorPagination(CursorPagination):
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is not None and not (raw.isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE):
+        ok = raw is None or (raw.isascii() and raw.isdecimal() and 1 <= int(raw) <= MAX_PAGE_SIZE)
+        if not ok:
             raise exceptions.ValidationError(
                 {"page_size": [f"Must be a whole number from 1 to {MAX_PAGE_SIZE}."]}
             )
@@ -163,10 +169,11 @@ class TimeCursorPagination(CursorPagination):
                 parameter["schema"].update({"minimum": 1, "maximum": MAX_PAGE_SIZE})
         return parameters
 
-    def decode_cursor(self, request):
+    def paginate_queryset(self, queryset, request, view=None):
+        # A hand-edited cursor can carry any value for the ordering field.
         try:
-            return super().decode_cursor(request)
-        except exceptions.NotFound:
+            return super().paginate_queryset(queryset, request, view)
+        except (exceptions.NotFound, ValueError, TypeError, OverflowError, DjangoValidationError):
             raise exceptions.ValidationError({"cursor": ["This cursor is not valid."]}) from None
 
 
@@ -177,14 +184,18 @@ class ConditionalMixin:
     endpoints that answer per user, who is asking.
     """
 
-    per_user = False
+    per_user = False  # kept for clarity: signed-in clients always get tags of their own
 
     def _validators(self, request):
         version = content_version()
-        who = request.user.pk if self.per_user and request.user.is_authenticated else ""
-        raw = f"{version['version']}:{request.get_full_path()}:{request.accepted_media_type}:{who}"
+        # Signed-in clients may see more (editors see drafts) or other things (their own
+        # forecasts): their tags are their own. The clock bucket makes a question that
+        # closes, or a story that goes live, change its tag within PAGE_CACHE_SECONDS.
+        who = request.user.pk if request.user.is_authenticated else ""
+        bucket = clock_bucket()
+        raw = f"{version['version']}:{bucket}:{request.get_full_path()}:{who}"
         etag = '"' + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest() + '"'
-        return etag, version["changed_at"].timestamp()
+        return etag, max(version["changed_at"].timestamp(), bucket * settings.PAGE_CACHE_SECONDS)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -192,7 +203,8 @@ class ConditionalMixin:
             etag, last_modified = self._validators(request)
             response["ETag"] = etag
             response["Last-Modified"] = http_date(last_modified)
-            patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
+        if request.method in ("GET", "HEAD") and response.status_code in (200, 304):
+            cache_headers(request, response)
         return response
 
     def initial(self, request, *args, **kwargs):
@@ -213,6 +225,45 @@ class NotModified(exceptions.APIException):
     def __init__(self, etag):
         super().__init__()
         self.etag = etag
+
+
+def cache_headers(request, response):
+    if request.user.is_authenticated:
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_SECONDS)
+    patch_vary_headers(response, ["Authorization", "Cookie"])
+
+
+class TimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time that the database can hold; anything else is a 400."""
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is not None:
+            try:
+                moment.astimezone(UTC)
+                if not 1900 <= moment.year <= 9999:
+                    raise ValueError
+            except (OverflowError, ValueError):
+                raise DjangoValidationError("Give a time between 1900 and 9999.") from None
+        return moment
+
+
+class TimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = TimeField
+
+
+def api_500(request):
+    return JsonResponse(
+        error_body(500, "server_error", "Something went wrong on our side."), status=500
+    )
+
+
+def api_400(request, exception=None):
+    return JsonResponse(
+        error_body(400, "bad_request", "The request could not be understood."), status=400
+    )
 
 
 def api_404(request, exception=None):

@@ -1,17 +1,19 @@
 """/api/v1/ routes, the token endpoints, and the schema and its docs."""
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
 from django.urls import include, path
 from django.views.decorators.csp import csp_override
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
+from forecasts.accounts import check_login_allowed, record_login_failure
 from forecasts.api.views import ForecastViewSet, QuestionViewSet
 from news.api import StoryViewSet, TopicViewSet
 
@@ -41,12 +43,16 @@ class TokenView(APIView):
         if user is None:
             body = Credentials(data=request.data)
             body.is_valid(raise_exception=True)
+            username = body.validated_data.get("username", "")
+            try:
+                check_login_allowed(request, username)
+            except ValidationError as error:
+                raise Throttled(detail=error.messages[0]) from None
             user = authenticate(
-                request,
-                username=body.validated_data.get("username", ""),
-                password=body.validated_data.get("password", ""),
+                request, username=username, password=body.validated_data.get("password", "")
             )
             if user is None or not user.is_active:
+                record_login_failure(request, username)
                 raise AuthenticationFailed("Wrong username or password.")
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -6,9 +6,9 @@ from django.contrib.sitemaps.views import sitemap
 from django.http import HttpResponse
 from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.defaults import page_not_found
+from django.views.defaults import bad_request, page_not_found, server_error
 
-from config.api import api_404
+from config.api import api_400, api_404, api_500
 from forecasts import accounts
 from forecasts.feeds import QuestionsAtomFeed, QuestionsFeed
 from forecasts.urls import reader_patterns
@@ -25,6 +25,18 @@ def handler404(request, exception=None):
     if request.path.startswith("/api/"):
         return api_404(request, exception)
     return page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        return api_500(request)
+    return server_error(request)
+
+
+def handler400(request, exception=None):
+    if request.path.startswith("/api/"):
+        return api_400(request, exception)
+    return bad_request(request, exception)
 
 
 @never_cache

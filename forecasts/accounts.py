@@ -29,27 +29,37 @@ def _attempts_key(request, username):
     return f"login-failures:{ip}:{(username or '').casefold()}"
 
 
+def check_login_allowed(request, username):
+    """Raise ValidationError once LOGIN_ATTEMPTS failures from this address for this
+    username happened within LOGIN_LOCKOUT_SECONDS. The site's form and the API's token
+    endpoint both call it."""
+    if (cache.get(_attempts_key(request, username)) or 0) >= settings.LOGIN_ATTEMPTS:
+        minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
+        raise ValidationError(
+            f"Too many failed attempts. Try again in {minutes} minutes, or reset your password.",
+            code="rate_limited",
+        )
+
+
+def record_login_failure(request, username):
+    key = _attempts_key(request, username)
+    if not cache.add(key, 1, settings.LOGIN_LOCKOUT_SECONDS):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
+
+
 class RateLimitedAuthenticationForm(AuthenticationForm):
-    """Refuses to even check a password after LOGIN_ATTEMPTS failures from one address
-    for one username within LOGIN_LOCKOUT_SECONDS."""
+    """Refuses to even check a password after too many failures (check_login_allowed)."""
 
     def clean(self):
-        key = _attempts_key(self.request, self.data.get("username"))
-        if (cache.get(key) or 0) >= settings.LOGIN_ATTEMPTS:
-            minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
-            raise ValidationError(
-                f"Too many failed attempts. Try again in {minutes} minutes, or reset your "
-                "password.",
-                code="rate_limited",
-            )
+        username = self.data.get("username")
+        check_login_allowed(self.request, username)
         try:
             return super().clean()
         except ValidationError:
-            if not cache.add(key, 1, settings.LOGIN_LOCKOUT_SECONDS):
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired between add() and incr()
-                    cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
+            record_login_failure(self.request, username)
             raise
 
 

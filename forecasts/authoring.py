@@ -150,7 +150,10 @@ def replace_options(question, options):
     """
     with transaction.atomic():
         existing = {option.pk: option for option in question.options.all()}
-        kept = {entry["id"] for entry in options if entry.get("id")}
+        given_ids = [entry["id"] for entry in options if entry.get("id")]
+        if len(set(given_ids)) != len(given_ids):
+            raise ValidationError({"options": "Each option id may appear once."})
+        kept = set(given_ids)
         unknown = kept - set(existing)
         if unknown:
             raise ValidationError({"options": "Some of those option ids are not this question's."})

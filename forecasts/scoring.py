@@ -17,12 +17,17 @@ MIN_QUESTIONS_FOR_LEADERBOARD = 3
 CALIBRATION_BINS = 10
 
 
+FLOOR = 1e-9  # an option added after a forecast counts as 0 there; ln(0) is minus infinity
+
+
 def brier(probabilities, outcome_id):
-    return sum((p - (1.0 if key == outcome_id else 0.0)) ** 2 for key, p in probabilities.items())
+    outcome_miss = 0.0 if outcome_id in probabilities else 1.0
+    hits = sum((p - (1.0 if key == outcome_id else 0.0)) ** 2 for key, p in probabilities.items())
+    return hits + outcome_miss
 
 
 def log_score(probabilities, outcome_id):
-    return math.log(probabilities[outcome_id])
+    return math.log(max(probabilities.get(outcome_id, 0.0), FLOOR))
 
 
 def standing_forecasts(question):

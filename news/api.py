@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from rest_framework import permissions, serializers, viewsets
 
-from config.api import ConditionalMixin, TimeCursorPagination
+from config.api import ConditionalMixin, TimeCursorPagination, TimeFilter
 from forecasts.models import Question, StoryQuestion
 from news.models import Story, Topic
 
@@ -106,12 +106,8 @@ class StoryFilter(django_filters.FilterSet):
         field_name="topics", to_field_name="slug", queryset=Topic.objects.all(),
         help_text="Topic slug.",
     )  # fmt: skip
-    published_after = django_filters.IsoDateTimeFilter(
-        field_name="published_at", lookup_expr="gte"
-    )
-    published_before = django_filters.IsoDateTimeFilter(
-        field_name="published_at", lookup_expr="lt"
-    )
+    published_after = TimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = TimeFilter(field_name="published_at", lookup_expr="lt")
     has_open_questions = django_filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")],
         method="filter_open",

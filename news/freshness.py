@@ -11,6 +11,7 @@ is per process.
 """
 
 import hashlib
+import time
 import uuid
 from datetime import UTC, datetime
 from functools import wraps
@@ -49,17 +50,27 @@ def fragment_key(*parts):
     return "fragment:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
 
 
+def clock_bucket():
+    """Which PAGE_CACHE_SECONDS-long slice of time this is.
+
+    Pages also change without a write: a question closes, a scheduled story goes live.
+    Folding the slice into validators bounds how long a revalidation can miss that.
+    """
+    return int(time.time() // max(settings.PAGE_CACHE_SECONDS, 1))
+
+
 def _etag(request, *args, **kwargs):
     if request.user.is_authenticated:
         return None  # signed-in pages carry the reader's own data
-    raw = f"{content_version()['version']}:{request.get_full_path()}"
+    raw = f"{content_version()['version']}:{clock_bucket()}:{request.get_full_path()}"
     return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
 
 
 def _last_modified(request, *args, **kwargs):
     if request.user.is_authenticated:
         return None
-    return content_version()["changed_at"]
+    bucket_start = datetime.fromtimestamp(clock_bucket() * settings.PAGE_CACHE_SECONDS, UTC)
+    return max(content_version()["changed_at"], bucket_start)
 
 
 def public_page(view):

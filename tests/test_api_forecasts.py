@@ -151,3 +151,42 @@ def test_malformed_json_is_a_clear_400():
     )
     assert response.status_code == 400
     assert "JSON parse error" in response.json()["error"]["message"]
+
+
+def test_own_forecasts_can_be_ordered_and_paged_without_errors():
+    reader = UserFactory()
+    api = client_for(reader)
+    for _ in range(3):
+        question = QuestionFactory(binary=True)
+        api.post(f"/api/v1/questions/{question.slug}/forecasts/",
+                 {"probabilities": shares(question, 0.5, 0.5)}, format="json")  # fmt: skip
+    url = "/api/v1/forecasts/?ordering=question&page_size=1"
+    seen = 0
+    while url:
+        response = api.get(url)
+        assert response.status_code == 200
+        seen += len(response.json()["results"])
+        url = response.json()["next"]
+    assert seen == 3
+
+
+def test_the_token_endpoint_shares_the_login_lockout(settings):
+    settings.LOGIN_ATTEMPTS = 3
+    UserFactory(username="amira", password="a long passphrase 2026")
+    api = APIClient()
+    for _ in range(3):
+        wrong = {"username": "amira", "password": "nope"}
+        assert api.post("/api/v1/auth/token/", wrong, format="json").status_code == 401
+    right = {"username": "amira", "password": "a long passphrase 2026"}
+    locked = api.post("/api/v1/auth/token/", right, format="json")
+    assert locked.status_code == 429
+    assert "Too many failed attempts" in locked.json()["error"]["message"]
+
+
+def test_json_nested_too_deep_is_a_400():
+    question = QuestionFactory(binary=True)
+    body = "[" * 100_000 + "]" * 100_000
+    response = client_for(UserFactory()).post(
+        f"/api/v1/questions/{question.slug}/forecasts/", body, content_type="application/json"
+    )
+    assert response.status_code == 400

@@ -210,3 +210,48 @@ def test_editors_see_drafts_through_the_api():
     editor = as_user(EditorFactory())
     assert editor.get("/api/v1/stories/draft-story/").status_code == 200
     assert editor.get("/api/v1/questions/draft-q/").status_code == 200
+
+
+def test_duplicate_option_ids_and_kind_changes_are_checked():
+    question = QuestionFactory(options=["A", "B", "C"])
+    a = question.options.first()
+    editor = as_user(EditorFactory())
+    url = f"/api/v1/questions/{question.slug}/"
+    options = [{"id": a.pk, "label": "A"}, {"id": a.pk, "label": "B"}]
+    twice = editor.patch(url, {"options": options}, format="json")
+    assert twice.status_code == 400
+    assert question.options.count() == 3
+    binary = editor.patch(url, {"kind": "binary"}, format="json")
+    assert binary.status_code == 400
+    assert '"Yes" and "No"' in binary.json()["error"]["message"]
+    assert Question.objects.get(pk=question.pk).kind == "multiple_choice"
+
+
+def test_the_api_refuses_to_change_or_delete_a_settled_question():
+    question = QuestionFactory()
+    question.resolve(question.options.first(), "Settled.")
+    editor = as_user(EditorFactory())
+    url = f"/api/v1/questions/{question.slug}/"
+    assert editor.patch(url, {"title": "Rewritten"}, format="json").status_code == 400
+    assert editor.delete(url).status_code == 400
+    assert Question.objects.filter(pk=question.pk, title=question.title).exists()
+    fresh = QuestionFactory()
+    assert editor.delete(f"/api/v1/questions/{fresh.slug}/").status_code == 204
+
+
+def test_resolving_on_an_option_added_after_forecasts_scores_it_as_zero():
+    from forecasts import aggregation
+
+    question = QuestionFactory(options=["A", "B"])
+    reader = UserFactory()
+    ids = [o.pk for o in question.options.all()]
+    aggregation.record_forecast(reader, question.pk, dict(zip(ids, [0.6, 0.4], strict=True)))
+    late = Option.objects.create(question=question, label="C", position=2)
+    response = as_user(EditorFactory()).post(
+        f"/api/v1/questions/{question.slug}/resolve/", {"option": late.pk, "note": "C."},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 200, response.content
+    score = Score.objects.get(user=reader)
+    assert score.brier == pytest.approx(0.36 + 0.16 + 1)
+    assert score.log_score < -20

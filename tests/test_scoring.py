@@ -56,6 +56,10 @@ def test_annulled_questions_score_nothing():
     aggregation.record_forecast(UserFactory(), question.pk, shares(question, 0.6, 0.4))
     question.annul("Unclear wording.")
     assert not Score.objects.exists()
+    # Rescoring an annulled question (say, after a stray score) leaves none behind.
+    Score.objects.create(question=question, brier=0.5, log_score=-0.5, probabilities={})
+    scoring.score_question(question)
+    assert not Score.objects.filter(question=question).exists()
 
 
 def test_a_question_nobody_forecast_scores_the_communitys_even_split():

@@ -46,7 +46,9 @@ class QuestionSerializer(serializers.ModelSerializer):
         help_text="Resolve or annul with their own endpoints.",
     )
     resolution = serializers.SerializerMethodField()
-    stories = serializers.SlugRelatedField(many=True, slug_field="slug", read_only=True)
+    stories = serializers.SlugRelatedField(
+        source="visible_stories", many=True, slug_field="slug", read_only=True
+    )
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -85,10 +87,16 @@ class QuestionSerializer(serializers.ModelSerializer):
                 {"closes_at": "The close time must be after the open time."}
             )
         options = data.get("options")
-        if options is not None:
-            Question.check_option_labels(instance.kind, [o["label"] for o in options])
-        elif not self.instance:
+        if options is None and not self.instance:
             raise serializers.ValidationError({"options": "Give the options, in order."})
+        if options is not None:
+            ids = [o["id"] for o in options if o.get("id")]
+            if len(set(ids)) != len(ids):
+                raise serializers.ValidationError({"options": "Each option id may appear once."})
+            labels = [o["label"] for o in options]
+        else:  # e.g. only the kind changes: the stored options must still fit it
+            labels = list(self.instance.options.values_list("label", flat=True))
+        Question.check_option_labels(instance.kind, labels)
         return data
 
     @transaction.atomic

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -10,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
-from config.api import ConditionalMixin, TimeCursorPagination
+from config.api import ConditionalMixin, TimeCursorPagination, TimeField, TimeFilter
 from forecasts import aggregation
 from forecasts.api import serializers as s
 from forecasts.models import Forecast, ForecastSnapshot, Question
@@ -42,12 +43,12 @@ class QuestionFilter(django_filters.FilterSet):
         queryset=Topic.objects.all(), to_field_name="slug", method="filter_topic",
         label="Topic slug",
     )  # fmt: skip
-    story = django_filters.ModelChoiceFilter(
-        queryset=Story.objects.all(), to_field_name="slug", field_name="stories",
-        label="Story slug",
+    story = SlugFilter(
+        queryset=lambda request: visible_stories(request), to_field_name="slug",
+        field_name="stories", label="Story slug",
     )  # fmt: skip
-    closes_after = django_filters.IsoDateTimeFilter(field_name="closes_at", lookup_expr="gte")
-    closes_before = django_filters.IsoDateTimeFilter(field_name="closes_at", lookup_expr="lt")
+    closes_after = TimeFilter(field_name="closes_at", lookup_expr="gte")
+    closes_before = TimeFilter(field_name="closes_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="filter_text", max_length=200, label="Text search")
 
     class Meta:
@@ -62,6 +63,14 @@ class QuestionFilter(django_filters.FilterSet):
 
     def filter_text(self, queryset, name, value):
         return queryset.filter(pk__in=Question.objects.search(value).values("pk"))
+
+
+def visible_stories(request):
+    """Stories this client may know about: all for editors, live ones for everyone else."""
+    stories = Story.objects.all()
+    if request is None or not request.user.has_perm("news.change_story"):
+        stories = stories.live()
+    return stories
 
 
 class QuestionPagination(TimeCursorPagination):
@@ -83,7 +92,17 @@ class QuestionViewSet(ConditionalMixin, viewsets.ModelViewSet):
         questions = Question.objects.all()
         if not self.request.user.has_perm("forecasts.change_question"):
             questions = questions.visible()
-        return questions.with_options().prefetch_related("stories")
+        return questions.with_options().prefetch_related(
+            Prefetch("stories", queryset=visible_stories(self.request), to_attr="visible_stories")
+        )
+
+    def perform_destroy(self, question):
+        if question.is_settled or question.forecasts.exists():
+            raise APIValidationError(
+                "A question that readers forecast on, or that is settled, is part of the "
+                "record: annul it instead of deleting it."
+            )
+        question.delete()
 
     def _question(self):
         return get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
@@ -155,10 +174,10 @@ class QuestionViewSet(ConditionalMixin, viewsets.ModelViewSet):
         snapshots = ForecastSnapshot.objects.filter(question=question).order_by("taken_at", "pk")
         since = request.query_params.get("since")
         if since is not None:
-            field = django_filters.fields.IsoDateTimeField()
+            field = TimeField()
             try:
                 snapshots = snapshots.filter(taken_at__gte=field.clean(since))
-            except ValidationError:
+            except (ValidationError, OverflowError, ValueError):
                 raise APIValidationError({"since": ["Give an ISO 8601 time."]}) from None
         points = {}
         for snapshot in snapshots.iterator():
@@ -215,6 +234,7 @@ class ForecastViewSet(ConditionalMixin, mixins.ListModelMixin, viewsets.GenericV
     serializer_class = s.ForecastSerializer
     permission_classes = [permissions.IsAuthenticated]
     pagination_class = TimeCursorPagination
+    ordering_fields = ["created_at"]
     per_user = True
     queryset = Forecast.objects.none()
 

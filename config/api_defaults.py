@@ -1,4 +1,7 @@
-"""API rate limits: a fixed-window counter per client, O(1) per request.
+"""Classes DRF loads as defaults while it is still importing its own views: rate limits
+and the JSON parser. (A module of their own, so importing them never imports DRF views.)
+
+Rate limits: a fixed-window counter per client, O(1) per request.
 
 DRF's own throttles keep every request's timestamp in the cache and rewrite the whole
 list on each request, which costs more the busier a client is; a counter per window
@@ -10,6 +13,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from rest_framework import exceptions, parsers
 from rest_framework.throttling import BaseThrottle
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -79,3 +83,13 @@ class ReaderThrottle(WindowThrottle):
 
     def ident(self, request):
         return request.user.pk
+
+
+class JSONParser(parsers.JSONParser):
+    """A body nested too deep for Python is bad input (400), not a crash."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
