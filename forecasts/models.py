@@ -180,6 +180,8 @@ class Question(models.Model):
             # The open / closing-soon lists filter on status and sort by close time.
             models.Index(fields=["status", "closes_at"], name="question_status_closes_idx"),
             models.Index(fields=["status", "-resolved_at"], name="question_resolved_idx"),
+            # The API's question list: every visible question, by close time, cursor-paged.
+            models.Index(fields=["closes_at", "id"], name="question_closes_id_idx"),
             GinIndex(QUESTION_SEARCH_VECTOR, name="question_search_idx"),
         ]
 
