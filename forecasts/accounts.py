@@ -3,6 +3,8 @@
 Everything else (log out, password change and reset) is django.contrib.auth's own views.
 """
 
+import hashlib
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
@@ -25,8 +27,9 @@ class SignupForm(UserCreationForm):
 
 
 def _attempts_key(request, username):
-    ip = request.META.get("REMOTE_ADDR", "")
-    return f"login-failures:{ip}:{(username or '').casefold()}"
+    # Hashed: a username is anything a client typed, and cache keys must stay short and safe.
+    raw = f"{request.META.get('REMOTE_ADDR', '')}:{(username or '').casefold()}"
+    return "login-failures:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def check_login_allowed(request, username):

@@ -46,8 +46,8 @@ class QuestionSerializer(serializers.ModelSerializer):
         help_text="Resolve or annul with their own endpoints.",
     )
     resolution = serializers.SerializerMethodField()
-    stories = serializers.SlugRelatedField(
-        source="visible_stories", many=True, slug_field="slug", read_only=True
+    stories = serializers.SerializerMethodField(
+        help_text="Slugs of the stories it hangs on that this client may see."
     )
     url = serializers.SerializerMethodField()
 
@@ -74,6 +74,13 @@ class QuestionSerializer(serializers.ModelSerializer):
 
     def get_url(self, question) -> str:
         return self.context["request"].build_absolute_uri(question.get_absolute_url())
+
+    def get_stories(self, question) -> list[str]:
+        # Prefetched by the view with the client's visibility rule (visible_stories).
+        stories = getattr(question, "visible_stories", None)
+        if stories is None:  # e.g. just created: no story can be live through it yet
+            return []
+        return [story.slug for story in stories]
 
     def validate(self, data):
         instance = self.instance or Question()
