@@ -94,6 +94,7 @@ def _newsroom():
 @schema.parametrize()
 @settings(
     max_examples=15,
+    derandomize=True,  # the same examples on every run: CI is never red by chance
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
