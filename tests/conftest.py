@@ -37,3 +37,12 @@ def editor(client, db):
 def fast_passwords(settings):
     """Tests make many accounts; the production hasher is slow on purpose."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: no content version, throttle count or
+    lockout carried over from another test."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,18 +1,12 @@
 """Readers forecast through the API; tokens; throttling; the one error shape."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from forecasts.models import Forecast
 from tests.factories import QuestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
 
 
 def client_for(user=None):

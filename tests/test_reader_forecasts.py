@@ -14,11 +14,6 @@ from tests.factories import QuestionFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-
-
 @pytest.fixture
 def reader(client):
     user = UserFactory(username="reader")
