@@ -294,33 +294,30 @@ class Question(models.Model):
             )
         if option is None or option.question_id != self.pk:
             raise ValidationError({"resolved_option": "Pick one of this question's options."})
-        now = now or timezone.now()
-        self.status = self.Status.RESOLVED
-        self.resolved_option = option
-        self.resolved_at = now
-        self.resolution_note = note
-        if self.closes_at > now:
-            self.closes_at = max(now, self.opens_at + timedelta(microseconds=1))
-        with transaction.atomic():
-            self.save()
-            from forecasts.scoring import score_question
+        from forecasts.scoring import score_question
 
+        with transaction.atomic():
+            self._settle(self.Status.RESOLVED, option, note, now)
             score_question(self)
 
     def annul(self, note="", now=None):
         """Void the question: no outcome, and nobody is scored on it."""
         if self.status not in {self.Status.PUBLISHED, self.Status.DRAFT}:
             raise ValidationError(f'"{self}" is already {self.get_status_display().lower()}.')
+        with transaction.atomic():
+            self._settle(self.Status.ANNULLED, None, note, now)
+            self.scores.all().delete()  # annulled questions score nothing
+
+    def _settle(self, status, option, note, now):
+        """Record an outcome (or none), closing the question now if it was still open."""
         now = now or timezone.now()
-        self.status = self.Status.ANNULLED
-        self.resolved_option = None
+        self.status = status
+        self.resolved_option = option
         self.resolved_at = now
         self.resolution_note = note
         if self.closes_at > now:
             self.closes_at = max(now, self.opens_at + timedelta(microseconds=1))
-        with transaction.atomic():
-            self.save()
-            self.scores.all().delete()  # annulled questions score nothing
+        self.save()
 
     def community_forecast(self):
         """[(option, probability, percent)] in display order; percents sum to 100.
