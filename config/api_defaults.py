@@ -40,11 +40,15 @@ class WindowThrottle(BaseThrottle):
     def allow_request(self, request, view):
         if not self.applies_to(request):
             return True
+        return self.count(self.ident(request))
+
+    def count(self, ident):
+        """Count one request from `ident` in this window; False once it is over the rate."""
         limit, period = parse_rate(self.get_rate())
         now = time.time()
         window = int(now // period)
         self.wait_seconds = period - now % period
-        key = f"throttle:{self.scope}:{self.ident(request)}:{window}"
+        key = f"throttle:{self.scope}:{ident}:{window}"
         if cache.add(key, 1, period + 1):
             return True
         try:
@@ -68,6 +72,20 @@ class AnonymousThrottle(WindowThrottle):
 
     def applies_to(self, request):
         return not request.user.is_authenticated
+
+    def allow_request(self, request, view):
+        # Already counted before the view, by the public response cache: count once.
+        counted = getattr(request, "anonymous_throttle", None)
+        if counted is not None:
+            self.wait_seconds = counted.wait_seconds
+            return counted.allowed
+        return super().allow_request(request, view)
+
+    def admit(self, request):
+        """Count an anonymous request ahead of the view and remember the verdict on it."""
+        self.allowed = self.count(self.get_ident(request))
+        request.anonymous_throttle = self
+        return self.allowed
 
 
 class ReaderThrottle(WindowThrottle):

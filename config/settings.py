@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and auth: anonymous hits never load either (news/freshness.py).
+    "news.freshness.PublicResponseCache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -228,6 +230,8 @@ LOGGING = {
 SITE_NAME = os.environ.get("SITE_NAME", "Forecast Desk")
 # How long browsers and CDNs may reuse a public page (seconds); see news/freshness.py.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+# Keep whole anonymous public responses in the cache (news.freshness.PublicResponseCache).
+PUBLIC_RESPONSE_CACHE = env_bool("PUBLIC_RESPONSE_CACHE", True)
 # How long rendered fragments (question cards) stay in the cache at most.
 FRAGMENT_CACHE_SECONDS = env_int("FRAGMENT_CACHE_SECONDS", 300)
 

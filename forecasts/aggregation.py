@@ -108,7 +108,7 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None)
     from django.db.models import F
     from django.utils import timezone
 
-    from news.freshness import bump
+    from news.freshness import bump_forecasts
 
     models = _models()
     now = now or timezone.now()
@@ -140,7 +140,7 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None)
         else:
             models.Question.objects.filter(pk=question.pk).update(updated_at=now)
         take_snapshot(question.pk, now)
-        transaction.on_commit(bump)
+        transaction.on_commit(bump_forecasts)
     return forecast
 
 

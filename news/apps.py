@@ -12,10 +12,12 @@ class NewsConfig(AppConfig):
         from news.models import Story, Topic
 
         # Anything readers see changed: pages and fragments must not be served stale.
-        for model in (
-            Story, Topic, forecasts.Question, forecasts.Option, forecasts.StoryQuestion,
-            forecasts.Forecast, forecasts.ForecastSnapshot,
+        for model, bump in (
+            (Story, freshness.bump), (Topic, freshness.bump), (forecasts.Question, freshness.bump),
+            (forecasts.Option, freshness.bump), (forecasts.StoryQuestion, freshness.bump),
+            (forecasts.Forecast, freshness.bump_forecasts),
+            (forecasts.ForecastSnapshot, freshness.bump_forecasts),
         ):  # fmt: skip
-            post_save.connect(freshness.bump, sender=model, dispatch_uid=f"bump-save-{model}")
-            post_delete.connect(freshness.bump, sender=model, dispatch_uid=f"bump-del-{model}")
+            post_save.connect(bump, sender=model, dispatch_uid=f"bump-save-{model}")
+            post_delete.connect(bump, sender=model, dispatch_uid=f"bump-del-{model}")
         m2m_changed.connect(freshness.bump, sender=Story.topics.through, dispatch_uid="bump-m2m")

@@ -3,7 +3,9 @@
 One "content version" in the cache changes whenever an editor or a reader changes
 anything readers see (a story, topic, question, option, link or forecast). Page ETags and
 cached fragments include it, so a change invalidates them all at once; a CDN may keep a
-page for PAGE_CACHE_SECONDS and then revalidates it with a cheap 304.
+page for PAGE_CACHE_SECONDS and then revalidates it with a cheap 304. Whole anonymous
+responses are kept too (PublicResponseCache), keyed on an "editorial version" that every
+change but a forecast moves.
 
 Writes that bypass model signals (bulk updates, F() expressions) call `bump()` themselves.
 With several app servers the cache must be shared (REDIS_URL); the local-memory cache
@@ -17,31 +19,73 @@ from datetime import UTC, datetime
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import parse_http_date_safe
 from django.views.decorators.http import condition
 
 VERSION_KEY = "content-version"
+# Changed by every write except a reader's forecast: it keys whole cached responses, which
+# a busy question would otherwise retire many times a second. Anonymous pages may thus show
+# a community forecast up to PAGE_CACHE_SECONDS old, as their max-age already allows.
+EDITORIAL_KEY = "editorial-version"
 
 
 def _fresh():
     return {"version": uuid.uuid4().hex, "changed_at": datetime.now(UTC).replace(microsecond=0)}
 
 
-def content_version():
-    """{"version": str, "changed_at": datetime} of the newest public change."""
-    current = cache.get(VERSION_KEY)
+def _current(key):
+    current = cache.get(key)
     if current is None:
         current = _fresh()
         # add(): if another process got there first, use its value.
-        if not cache.add(VERSION_KEY, current, timeout=None):
-            current = cache.get(VERSION_KEY) or current
+        if not cache.add(key, current, timeout=None):
+            current = cache.get(key) or current
     return current
+
+
+def content_version():
+    """{"version": str, "changed_at": datetime} of the newest public change."""
+    return _current(VERSION_KEY)
+
+
+def editorial_version():
+    """Like content_version(), but forecasts leave it alone."""
+    return _current(EDITORIAL_KEY)
+
+
+def _bump_all():
+    cache.set_many({VERSION_KEY: _fresh(), EDITORIAL_KEY: _fresh()}, timeout=None)
+
+
+def _bump_forecasts():
+    cache.set(VERSION_KEY, _fresh(), timeout=None)
+
+
+def _bump(now):
+    now()
+    connection = transaction.get_connection()
+    # Inside a transaction, bump again on commit: a read between the write and its commit
+    # still sees the old rows, and may have cached them under the version set just now.
+    # Once per transaction, however many rows it saves.
+    if connection.in_atomic_block and not any(
+        func is now for _, func, _ in connection.run_on_commit
+    ):
+        transaction.on_commit(now)
 
 
 def bump(**kwargs):
     """Record that public content changed now (usable as a signal receiver)."""
-    cache.set(VERSION_KEY, _fresh(), timeout=None)
+    _bump(_bump_all)
+
+
+def bump_forecasts(**kwargs):
+    """Record that a community forecast changed (usable as a signal receiver)."""
+    _bump(_bump_forecasts)
 
 
 def fragment_key(*parts):
@@ -98,3 +142,91 @@ def context(request):
         "fragment_seconds": settings.FRAGMENT_CACHE_SECONDS,
         "site_name": settings.SITE_NAME,
     }
+
+
+class PublicResponseCache:
+    """Serve anonymous GETs of public pages and API reads from the shared cache.
+
+    A response is stored only when the view marked it `public` (public_page, the API's
+    ConditionalMixin), answered 200, set no cookie and used no CSP nonce. The key holds the
+    editorial version and the clock slice, so an editor's change or the end of the slice
+    retires every stored response at once; a new forecast shows by the end of the slice.
+    A request with a session, a pending message or an Authorization header always goes to
+    the view, as do HEAD requests.
+
+    It sits above the session and authentication middleware, so a hit (or its 304) costs
+    two cache reads; anonymous API hits still count against the API's rate limit.
+    PUBLIC_RESPONSE_CACHE=0 turns it off (e.g. behind a CDN that already does this).
+    """
+
+    API_PREFIX = "/api/"
+
+    def __init__(self, get_response):
+        from config.api_defaults import AnonymousThrottle
+
+        self.get_response = get_response
+        self.throttle = AnonymousThrottle
+
+    def __call__(self, request):
+        if not self.applies_to(request):
+            return self.get_response(request)
+        if request.path.startswith(self.API_PREFIX) and not self.throttle().admit(request):
+            return self.get_response(request)  # the API answers 429 in its own words
+        key = self.key(request)
+        stored = cache.get(key)
+        if stored is not None:
+            return self.replay(request, stored)
+        response = self.get_response(request)
+        if self.storable(response):
+            stored = (response.status_code, list(response.items()), response.content)
+            cache.set(key, stored, timeout=settings.PAGE_CACHE_SECONDS)
+        return response
+
+    @staticmethod
+    def applies_to(request):
+        cookies = request.COOKIES
+        return (
+            settings.PUBLIC_RESPONSE_CACHE
+            and request.method == "GET"
+            and settings.SESSION_COOKIE_NAME not in cookies
+            and CookieStorage.cookie_name not in cookies
+            and "HTTP_AUTHORIZATION" not in request.META
+        )
+
+    @staticmethod
+    def key(request):
+        raw = "\n".join(
+            (
+                editorial_version()["version"],
+                str(clock_bucket()),
+                request.scheme,
+                request.META.get("HTTP_HOST", ""),
+                request.get_full_path(),
+                request.META.get("HTTP_ACCEPT", ""),
+            )
+        )
+        return "response:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+
+    @staticmethod
+    def storable(response):
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and "public" in response.get("Cache-Control", "")
+            and "nonce-" not in response.get("Content-Security-Policy", "")
+        )
+
+    @staticmethod
+    def replay(request, stored):
+        status, headers, content = stored
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response[name] = value
+        not_modified = get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
+            response=response,
+        )
+        return not_modified

@@ -40,3 +40,20 @@ def queries_for(client, url):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
+
+
+def api_client(user=None):
+    """An API client signed in as `user` the way real clients are: a token header.
+
+    (DRF's force_authenticate skips the header, so the public response cache, which
+    serves anonymous requests before authentication runs, would take it for anonymous.)
+    """
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    if user:
+        api.credentials(
+            HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}"
+        )
+    return api

@@ -4,16 +4,14 @@ import pytest
 from rest_framework.test import APIClient
 
 from forecasts.models import Forecast
+from tests.client_helpers import api_client
 from tests.factories import QuestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def client_for(user=None):
-    api = APIClient()
-    if user:
-        api.force_authenticate(user)
-    return api
+    return api_client(user)
 
 
 def shares(question, *values):

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from forecasts import aggregation
 from forecasts.models import Question
-from tests.client_helpers import queries_for
+from tests.client_helpers import api_client, queries_for
 from tests.factories import (
     ForecastSnapshotFactory,
     QuestionFactory,
@@ -265,10 +265,9 @@ def test_editors_and_readers_never_share_validators(api):
     StoryFactory(slug="scheduled", scheduled=True)
     anonymous = api.get("/api/v1/stories/")
     assert anonymous["Cache-Control"] == "public, max-age=60"
-    editor = APIClient()
     from tests.factories import EditorFactory
 
-    editor.force_authenticate(EditorFactory())
+    editor = api_client(EditorFactory())
     response = editor.get("/api/v1/stories/", HTTP_IF_NONE_MATCH=anonymous["ETag"])
     assert response.status_code == 200
     assert "private" in response["Cache-Control"]

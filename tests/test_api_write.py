@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from forecasts.models import Option, Question, Score
 from news.models import Story
+from tests.client_helpers import api_client
 from tests.factories import (
     EditorFactory,
     ForecastFactory,
@@ -21,11 +21,8 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.now()
 
 
-def as_user(user):
-    api = APIClient()
-    if user:
-        api.force_authenticate(user)
-    return api
+def as_user(user=None):
+    return api_client(user)
 
 
 def iso(moment):

@@ -1,0 +1,130 @@
+"""Whole anonymous responses served from the shared cache, and when they are retired."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from forecasts import aggregation
+from news import freshness
+from tests.client_helpers import api_client
+from tests.factories import QuestionFactory, StoryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def fetch(client, url, **headers):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers)
+    return response, len(queries)
+
+
+def test_a_second_anonymous_visit_is_served_from_the_cache_without_sql(client):
+    url = QuestionFactory(title="Cached?").get_absolute_url()
+    first, first_queries = fetch(client, url)
+    again, again_queries = fetch(client, url)
+    assert first_queries > 0
+    assert again_queries == 0
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    assert again["Content-Security-Policy"] == first["Content-Security-Policy"]
+
+
+def test_a_revalidation_from_the_cache_is_a_304_without_sql(client):
+    url = StoryFactory().get_absolute_url()
+    first = client.get(url)
+    not_modified, queries = fetch(client, url, **{"If-None-Match": first["ETag"]})
+    assert not_modified.status_code == 304
+    assert not_modified.content == b""
+    assert not_modified["ETag"] == first["ETag"]
+    assert queries == 0
+
+
+def test_an_editors_change_reaches_anonymous_readers_at_once(client):
+    story = StoryFactory(headline="First headline")
+    url = story.get_absolute_url()
+    first = client.get(url)
+    story.headline = "Corrected headline"
+    story.save()
+    changed = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert changed.status_code == 200
+    assert "Corrected headline" in changed.content.decode()
+
+
+def test_a_new_forecast_reaches_its_reader_at_once_and_anonymous_readers_within_a_slice(
+    client, monkeypatch
+):
+    question = QuestionFactory(binary=True)
+    url = question.get_absolute_url()
+    assert "50%" in client.get(url).content.decode()
+    reader = UserFactory()
+    yes, no = question.options.all()
+    aggregation.record_forecast(reader, question.pk, {yes.pk: 0.8, no.pk: 0.2})
+    assert "80%" not in client.get(url).content.decode()  # the stored page, for now
+
+    signed_in = type(client)()
+    signed_in.force_login(reader)
+    assert "80%" in signed_in.get(url).content.decode()
+
+    later = freshness.clock_bucket() + 1
+    monkeypatch.setattr(freshness, "clock_bucket", lambda: later)
+    assert "80%" in client.get(url).content.decode()
+
+
+def test_signed_in_readers_never_get_an_anonymous_copy_nor_leave_one(client):
+    url = "/"
+    StoryFactory()
+    anonymous = client.get(url)
+    reader = type(client)()
+    reader.force_login(UserFactory())
+    own, queries = fetch(reader, url)
+    assert queries > 0
+    assert "My forecasts" in own.content.decode()
+    assert "private" in own["Cache-Control"]
+    assert "My forecasts" not in client.get(url).content.decode()
+    assert client.get(url).content == anonymous.content
+
+
+def test_a_pending_message_is_never_swallowed_by_a_stored_page(client):
+    url = StoryFactory().get_absolute_url()
+    client.get(url)
+    client.cookies["messages"] = "anything"
+    _, queries = fetch(client, url)
+    assert queries > 0
+
+
+def test_a_stored_answer_is_only_given_for_the_format_it_was_made_for(client):
+    QuestionFactory()
+    data = client.get("/api/v1/questions/", headers={"Accept": "application/json"})
+    assert data.json()["results"]
+    html = client.get("/api/v1/questions/", headers={"Accept": "text/html"})
+    assert html.status_code == 406  # the API speaks JSON only
+
+
+def test_api_clients_with_a_token_get_their_own_answer(client):
+    question = QuestionFactory(status="draft")
+    editor_url = f"/api/v1/questions/{question.slug}/"
+    assert client.get(editor_url).status_code == 404
+    from tests.factories import EditorFactory
+
+    assert api_client(EditorFactory()).get(editor_url).status_code == 200
+    assert client.get(editor_url).status_code == 404
+
+
+def test_the_response_cache_can_be_turned_off(client, settings):
+    settings.PUBLIC_RESPONSE_CACHE = False
+    url = StoryFactory().get_absolute_url()
+    client.get(url)
+    _, queries = fetch(client, url)
+    assert queries > 0
+
+
+def test_a_write_in_a_transaction_retires_the_version_again_when_it_commits(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        StoryFactory()
+        StoryFactory()
+        during = freshness.editorial_version()
+    assert freshness.editorial_version() != during
