@@ -185,6 +185,7 @@ class ConditionalMixin:
     """
 
     per_user = False  # kept for clarity: signed-in clients always get tags of their own
+    public_response = True  # anonymous answers may be served whole from the cache
 
     def _validators(self, request):
         version = content_version()

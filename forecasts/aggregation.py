@@ -100,12 +100,12 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None)
     """Store a reader's forecast and update the community forecast, in one transaction.
 
     The question row is locked (SELECT … FOR UPDATE) so concurrent forecasts on it are
-    applied one after another and no update to the running sums is lost. Cost: O(options),
-    whatever the number of forecasts already stored.
+    applied one after another and no update to the running sums is lost. Cost: O(options)
+    in work and a fixed number of queries, whatever the number of forecasts stored.
     """
     from django.core.exceptions import ValidationError
     from django.db import transaction
-    from django.db.models import F
+    from django.db.models import Case, F, FloatField, Value, When
     from django.utils import timezone
 
     from news.freshness import bump_forecasts
@@ -113,35 +113,57 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None)
     models = _models()
     now = now or timezone.now()
     with transaction.atomic():
-        question = models.Question.objects.select_for_update().filter(pk=question_id).first()
+        question = (
+            models.Question.objects.select_for_update(of=("self",))
+            .filter(pk=question_id)
+            .prefetch_related("options")
+            .first()
+        )
         if question is None or question.status == models.Question.Status.DRAFT:
             raise ValidationError("There is no such question.")
         if question.state(now) != models.Question.State.OPEN:
             raise ValidationError("This question is not open for forecasts.")
         given = clean_probabilities(question, probabilities, normalise)
-        previous = latest_forecast(user, question)
-        old = (
-            {p.option_id: p.probability for p in previous.probabilities.all()} if previous else {}
-        )
+        old = previous_probabilities(user, question)
         forecast = models.Forecast.objects.create(user=user, question=question, created_at=now)
         models.ForecastProbability.objects.bulk_create(
             models.ForecastProbability(forecast=forecast, option_id=key, probability=value)
             for key, value in given.items()
         )
-        for option_id, value in given.items():
-            delta = value - old.get(option_id, 0.0)
-            models.Option.objects.filter(pk=option_id).update(
-                forecast_sum=F("forecast_sum") + delta
+        deltas = {option_id: value - old.get(option_id, 0.0) for option_id, value in given.items()}
+        models.Option.objects.filter(pk__in=deltas).update(
+            forecast_sum=F("forecast_sum")
+            + Case(
+                *(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()),
+                output_field=FloatField(),
             )
-        if previous is None:
-            models.Question.objects.filter(pk=question.pk).update(
-                forecaster_count=F("forecaster_count") + 1, updated_at=now
-            )
-        else:
-            models.Question.objects.filter(pk=question.pk).update(updated_at=now)
-        take_snapshot(question.pk, now)
+        )
+        newcomer = 0 if old else 1
+        models.Question.objects.filter(pk=question.pk).update(
+            forecaster_count=F("forecaster_count") + newcomer, updated_at=now
+        )
+        # The row lock means nobody else moved these since we read them: the new totals
+        # are the old ones plus our deltas, without reading them back.
+        for option in question.options.all():
+            option.forecast_sum += deltas[option.pk]
+        question.forecaster_count += newcomer
+        take_snapshot(question, now)
         transaction.on_commit(bump_forecasts)
     return forecast
+
+
+def previous_probabilities(user, question):
+    """{option id: probability} of the reader's newest forecast on `question`, or {}."""
+    from django.db.models import Subquery
+
+    models = _models()
+    newest = (
+        models.Forecast.objects.filter(user=user, question=question)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    rows = models.ForecastProbability.objects.filter(forecast=Subquery(newest))
+    return dict(rows.values_list("option_id", "probability"))
 
 
 def latest_forecast(user, question):
@@ -155,14 +177,14 @@ def latest_forecast(user, question):
     )
 
 
-def take_snapshot(question_id, now):
-    """Record the community forecast now, at most SNAPSHOTS_PER_HOUR points an hour.
+def take_snapshot(question, now):
+    """Record the community forecast of `question` (with its options, as they stand now),
+    at most SNAPSHOTS_PER_HOUR points an hour.
 
     Within one slot of the hour the latest state replaces the slot's snapshot, so a busy
     question keeps a bounded history while a quiet one keeps every change.
     """
     models = _models()
-    question = models.Question.objects.get(pk=question_id)
     options = list(question.options.all())
     values = community_probabilities([o.forecast_sum for o in options], question.forecaster_count)
     state = {
@@ -171,10 +193,8 @@ def take_snapshot(question_id, now):
     }
     slot = 60 // SNAPSHOTS_PER_HOUR
     start = now.replace(minute=now.minute - now.minute % slot, second=0, microsecond=0)
-    last = question.snapshots.filter(taken_at__gte=start).order_by("-taken_at").first()
-    if last is not None:
-        models.ForecastSnapshot.objects.filter(pk=last.pk).update(taken_at=now, **state)
-    else:
+    in_slot = models.ForecastSnapshot.objects.filter(question=question, taken_at__gte=start)
+    if not in_slot.update(taken_at=now, **state):
         models.ForecastSnapshot.objects.create(question=question, taken_at=now, **state)
 
 

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Avg, Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -13,7 +12,7 @@ from forecasts import aggregation, scoring
 from forecasts.charts import calibration_chart, probability_chart
 from forecasts.forms import ForecastForm
 from forecasts.models import Forecast, Question, Score
-from news.freshness import public_page
+from news.freshness import CountingOncePaginator, public_page
 from news.models import Story, Topic
 
 PAGE_SIZE = 20
@@ -50,7 +49,10 @@ def question_list(request):
     if request.GET.get("topic"):
         topic = get_object_or_404(Topic, slug=request.GET["topic"])
         questions = questions.about(topic)
-    page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
+    counter = CountingOncePaginator(
+        questions, PAGE_SIZE, count_key=("questions", state, topic.pk if topic else "")
+    )
+    page = counter.get_page(request.GET.get("page"))
     context = {
         "title": title,
         "state": state,

@@ -21,9 +21,12 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.functional import cached_property
 from django.utils.http import parse_http_date_safe
 from django.views.decorators.http import condition
 
@@ -94,6 +97,29 @@ def fragment_key(*parts):
     return "fragment:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
 
 
+class CountingOncePaginator(Paginator):
+    """A paginator that counts its rows once per editorial version and clock slice.
+
+    The page itself costs the same at any size (an indexed LIMIT/OFFSET near the start),
+    but COUNT(*) reads every matching row: ten times the questions, ten times the count.
+    `count_key` names the list (its filters), as the query string does for readers.
+    """
+
+    def __init__(self, object_list, per_page, *, count_key, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count_key = count_key
+
+    @cached_property
+    def count(self):
+        raw = ":".join(map(str, (editorial_version()["version"], clock_bucket(), *self.count_key)))
+        key = "count:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+        counted = cache.get(key)
+        if counted is None:
+            counted = self.object_list.count()
+            cache.set(key, counted, timeout=settings.PAGE_CACHE_SECONDS)
+        return counted
+
+
 def clock_bucket():
     """Which PAGE_CACHE_SECONDS-long slice of time this is.
 
@@ -132,6 +158,7 @@ def public_page(view):
         patch_vary_headers(response, ["Cookie"])
         return response
 
+    wrapped.public_response = True  # see PublicResponseCache
     return wrapped
 
 
@@ -152,7 +179,7 @@ class PublicResponseCache:
     editorial version and the clock slice, so an editor's change or the end of the slice
     retires every stored response at once; a new forecast shows by the end of the slice.
     A request with a session, a pending message or an Authorization header always goes to
-    the view, as do HEAD requests.
+    the view, as do HEAD requests and views that did not opt in (`public_response`).
 
     It sits above the session and authentication middleware, so a hit (or its 304) costs
     two cache reads; anonymous API hits still count against the API's rate limit.
@@ -168,7 +195,7 @@ class PublicResponseCache:
         self.throttle = AnonymousThrottle
 
     def __call__(self, request):
-        if not self.applies_to(request):
+        if not (self.applies_to(request) and self.opted_in(request)):
             return self.get_response(request)
         if request.path.startswith(self.API_PREFIX) and not self.throttle().admit(request):
             return self.get_response(request)  # the API answers 429 in its own words
@@ -191,6 +218,17 @@ class PublicResponseCache:
             and settings.SESSION_COOKIE_NAME not in cookies
             and CookieStorage.cookie_name not in cookies
             and "HTTP_AUTHORIZATION" not in request.META
+        )
+
+    @staticmethod
+    def opted_in(request):
+        """Only views that say so (public_page, the API's ConditionalMixin) are looked up."""
+        try:
+            view = resolve(request.path_info).func
+        except Resolver404:
+            return False
+        return getattr(view, "public_response", False) or getattr(
+            getattr(view, "cls", None), "public_response", False
         )
 
     @staticmethod

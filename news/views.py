@@ -2,12 +2,11 @@
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
 from forecasts.models import Question
-from news.freshness import public_page
+from news.freshness import CountingOncePaginator, public_page
 from news.models import Story, Topic
 
 HOME_STORY_COUNT = 10
@@ -56,7 +55,9 @@ def story_preview(request, slug):
 @public_page
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    stories = Paginator(topic.stories.live().with_questions(), PAGE_SIZE)
+    stories = CountingOncePaginator(
+        topic.stories.live().with_questions(), PAGE_SIZE, count_key=("topic", topic.pk)
+    )
     page = stories.get_page(request.GET.get("page"))
     return render(request, "news/topic_detail.html", {"topic": topic, "page": page})
 

@@ -3,8 +3,11 @@
 For each data size (a PostgreSQL database seeded by `manage.py seed_scale`), it starts
 gunicorn, warms it, and runs wrk from a separate process on loopback against every page
 and API endpoint, plain and as a conditional request (If-None-Match: what a CDN or client
-cache sends). It reports requests/s, p50/p95/p99 latency, the ratio to `/healthz` in the
-same run and SQL queries per request, writes the table to .bench/ and prints it.
+cache sends). Each size is served twice: once with the public response cache off, so
+every request renders ("rendered"), then with it on ("cached", and "304" for the
+conditional requests). It reports requests/s, p50/p95/p99 latency, the ratio to
+`/healthz` measured by the same server run and SQL queries per rendered request, writes
+the table to .bench/ and prints it.
 
     python scripts/bench.py --size tenth=postgres://…/bench_tenth --size full=postgres://…/bench_full
 """
@@ -196,15 +199,25 @@ def ensure_seeded(database_url, seed_arguments):
         )
 
 
+def flush_cache(env):
+    """Each run starts from an empty cache: sizes share the Redis database, not the data."""
+    if "REDIS_URL" in env:
+        import redis
+
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+
+
 def bench_size(label, database_url, seconds, connections):
     env = environment(database_url)
     subprocess.run(
         [str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--no-input", "-v0"],
         cwd=ROOT, env=env, check=True,
     )  # fmt: skip
+    flush_cache(env)
     result = subprocess.run(
         [str(ROOT / ".venv/bin/python"), __file__, "--prepare", database_url],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        cwd=ROOT, env={**env, "PUBLIC_RESPONSE_CACHE": "0"},
+        capture_output=True, text=True, check=True,
     )  # fmt: skip
     reads, queries, items, tokens, sizes = json.loads(result.stdout)
     OUT.mkdir(exist_ok=True)
@@ -218,68 +231,99 @@ def bench_size(label, database_url, seconds, connections):
         ).replace("{TOKENS}", "{" + ",".join(lua_string(t) for t in tokens) + "}")
         + REPORT_LUA
     )
-    server = serve(env)
-    rows = {}
-    try:
-        base = f"http://127.0.0.1:{PORT}"
-        for url in reads.values():  # warm every worker's connections and caches
-            wrk(base + url, 2, connections, str(report))
+    base = f"http://127.0.0.1:{PORT}"
+    rows = {name: {} for name in reads}
+
+    def run(cache_on, measure):
+        flush_cache(env)
+        server = serve({**env, "PUBLIC_RESPONSE_CACHE": "1" if cache_on else "0"})
+        try:
+            for url in reads.values():  # warm every worker's connections and caches
+                wrk(base + url, 2, connections, str(report))
+            measure()
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait()
+
+    def rendered():
         for name, url in reads.items():
-            rows[name] = {"plain": wrk(base + url, seconds, connections, str(report))}
-            # The tag, fetched now: it folds in the clock (PAGE_CACHE_SECONDS slices).
+            rows[name]["rendered"] = wrk(base + url, seconds, connections, str(report))
+        wrk(base + "/", 1, connections, str(poster))
+        rows["forecast submission"] = {
+            "rendered": wrk(base + "/", seconds, connections, str(poster))
+        }
+
+    def cached():
+        for name, url in reads.items():
+            rows[name]["cached"] = wrk(base + url, seconds, connections, str(report))
+            # The tag of the stored response, fetched now, as a CDN or browser would hold it.
             etag = urllib.request.urlopen(base + url).headers.get("ETag")  # noqa: S310
             if etag:
-                header = f"If-None-Match: {etag}"
                 rows[name]["conditional"] = wrk(
-                    base + url, seconds, connections, str(report), [header]
+                    base + url, seconds, connections, str(report), [f"If-None-Match: {etag}"]
                 )
-        wrk(base + "/", 1, connections, str(poster))
-        rows["forecast submission"] = {"plain": wrk(base + "/", seconds, connections, str(poster))}
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait()
+
+    run(cache_on=False, measure=rendered)
+    run(cache_on=True, measure=cached)
     for name, row in rows.items():
         row["queries"] = queries.get(name)
     return {"label": label, "sizes": sizes, "rows": rows, "redis": "REDIS_URL" in env}
 
 
+def _cells(row, ceiling, mode, latencies=("p50", "p95", "p99")):
+    result = row.get(mode)
+    if not result:
+        return ["–"] * (2 + len(latencies))
+    return [f"{result['rps']:,.0f}", f"{100 * result['rps'] / ceiling:.0f}%"] + [
+        f"{result[p] / 1000:.1f}" for p in latencies
+    ]
+
+
 def table(result):
-    ceiling = result["rows"]["/healthz"]["plain"]["rps"]
+    rows = result["rows"]
     lines = [
         f"**{result['label']}**: {result['sizes']['stories']:,} stories, "
         f"{result['sizes']['questions']:,} questions, {result['sizes']['forecasts']:,} forecasts"
         f"; cache: {'Redis' if result['redis'] else 'local memory'}",
         "",
-        "| endpoint | req/s | % of /healthz | p50 ms | p95 ms | p99 ms "
-        "| 304 req/s | 304 % | SQL/req |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | rendered req/s | % of /healthz | p50 ms | p95 ms | p99 ms "
+        "| cached req/s | % of /healthz | p95 ms | 304 req/s | % of /healthz | p95 ms "
+        "| SQL/req |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, row in result["rows"].items():
-        plain, cond = row["plain"], row.get("conditional")
-        lines.append(
-            f"| {name} | {plain['rps']:,.0f} | {100 * plain['rps'] / ceiling:.0f}% "
-            f"| {plain['p50'] / 1000:.1f} | {plain['p95'] / 1000:.1f} | {plain['p99'] / 1000:.1f} "
-            f"| {f'{cond["rps"]:,.0f}' if cond else '–'} "
-            f"| {f'{100 * cond["rps"] / ceiling:.0f}%' if cond else '–'} "
-            f"| {row['queries'] if row['queries'] is not None else '–'} |"
+    # Each mode against /healthz measured by the same server run.
+    rendered_ceiling = rows["/healthz"]["rendered"]["rps"]
+    cached_ceiling = rows["/healthz"]["cached"]["rps"]
+    for name, row in rows.items():
+        cells = (
+            _cells(row, rendered_ceiling, "rendered")
+            + _cells(row, cached_ceiling, "cached", ("p95",))
+            + _cells(row, cached_ceiling, "conditional", ("p95",))
         )
+        queries = row["queries"] if row["queries"] is not None else "–"
+        lines.append(f"| {name} | {' | '.join(cells)} | {queries} |")
     return "\n".join(lines)
 
 
 def comparison(small, large):
     lines = [
-        f"**Growth: {large['label']} against {small['label']}** (req/s and p95, % change)",
+        f"**Growth: {large['label']} against {small['label']}** (% change)",
         "",
-        "| endpoint | req/s | p95 |",
-        "|---|---:|---:|",
+        "| endpoint | rendered req/s | rendered p95 | cached req/s | cached p95 |",
+        "|---|---:|---:|---:|---:|",
     ]
     for name, row in large["rows"].items():
-        before = small["rows"][name]["plain"]
-        after = row["plain"]
-        lines.append(
-            f"| {name} | {100 * (after['rps'] / before['rps'] - 1):+.0f}% "
-            f"| {100 * (after['p95'] / max(before['p95'], 1) - 1):+.0f}% |"
-        )
+        cells = []
+        for mode in ("rendered", "cached"):
+            before, after = small["rows"][name].get(mode), row.get(mode)
+            if before and after:
+                cells += [
+                    f"{100 * (after['rps'] / before['rps'] - 1):+.0f}%",
+                    f"{100 * (after['p95'] / max(before['p95'], 1) - 1):+.0f}%",
+                ]
+            else:
+                cells += ["–", "–"]
+        lines.append(f"| {name} | {' | '.join(cells)} |")
     return "\n".join(lines)
 
 

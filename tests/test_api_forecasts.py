@@ -182,3 +182,23 @@ def test_json_nested_too_deep_is_a_400():
         f"/api/v1/questions/{question.slug}/forecasts/", body, content_type="application/json"
     )
     assert response.status_code == 400
+
+
+def test_a_forecast_costs_the_same_queries_for_2_or_8_options():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = client_for(UserFactory())
+    costs = []
+    for labels in (["A", "B"], [f"Option {n}" for n in range(8)]):
+        question = QuestionFactory(options=labels)
+        url = f"/api/v1/questions/{question.slug}/forecasts/"
+        body = {"probabilities": shares(question, *[1 / len(labels)] * len(labels))}
+        first_and_again = []
+        for _ in range(2):  # the first forecast opens a snapshot; the next one updates it
+            with CaptureQueriesContext(connection) as queries:
+                assert api.post(url, body, format="json").status_code == 201
+            first_and_again.append(len(queries))
+        costs.append(first_and_again)
+    assert costs[0] == costs[1]
+    assert costs[0][0] <= 15

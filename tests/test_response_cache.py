@@ -128,3 +128,27 @@ def test_a_write_in_a_transaction_retires_the_version_again_when_it_commits(
         StoryFactory()
         during = freshness.editorial_version()
     assert freshness.editorial_version() != during
+
+
+def test_views_that_did_not_opt_in_never_touch_the_response_cache(client, monkeypatch):
+    from news.freshness import PublicResponseCache
+
+    def refuse(request):
+        raise AssertionError(f"looked up {request.path}")
+
+    monkeypatch.setattr(PublicResponseCache, "key", staticmethod(refuse))
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/accounts/login/").status_code == 200
+    assert client.get("/no-such-page/").status_code == 404
+
+
+def test_list_pages_count_their_rows_once_per_version_and_stay_right(client, settings):
+    settings.PUBLIC_RESPONSE_CACHE = False  # render every time: this is about the count
+    QuestionFactory.create_batch(21)
+    first, first_queries = fetch(client, "/questions/")
+    again, again_queries = fetch(client, "/questions/")
+    assert "Page 1 of 2" in first.content.decode()
+    assert "Page 1 of 2" in again.content.decode()
+    assert again_queries == first_queries - 1
+    QuestionFactory.create_batch(20)
+    assert "Page 1 of 3" in client.get("/questions/").content.decode()
