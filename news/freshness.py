@@ -175,14 +175,16 @@ class PublicResponseCache:
     """Serve anonymous GETs of public pages and API reads from the shared cache.
 
     A response is stored only when the view marked it `public` (public_page, the API's
-    ConditionalMixin), answered 200, set no cookie and used no CSP nonce. The key holds the
-    editorial version and the clock slice, so an editor's change or the end of the slice
-    retires every stored response at once; a new forecast shows by the end of the slice.
+    ConditionalMixin), answered 200, set no cookie and used no CSP nonce. It is stored with
+    the editorial version and the clock slice it was made in, and used only while both
+    are current: an editor's change or the end of the slice retires every stored response
+    at once; a new forecast shows by the end of the slice.
     A request with a session, a pending message or an Authorization header always goes to
     the view, as do HEAD requests and views that did not opt in (`public_response`).
 
     It sits above the session and authentication middleware, so a hit (or its 304) costs
-    two cache reads; anonymous API hits still count against the API's rate limit.
+    one cache round trip; anonymous API hits still count against the API's rate limit
+    (one more).
     PUBLIC_RESPONSE_CACHE=0 turns it off (e.g. behind a CDN that already does this).
     """
 
@@ -200,12 +202,15 @@ class PublicResponseCache:
         if request.path.startswith(self.API_PREFIX) and not self.throttle().admit(request):
             return self.get_response(request)  # the API answers 429 in its own words
         key = self.key(request)
-        stored = cache.get(key)
-        if stored is not None:
-            return self.replay(request, stored)
+        # One round trip: the version and the stored answer, which says what it was made of.
+        found = cache.get_many([EDITORIAL_KEY, key])
+        made_of = ((found.get(EDITORIAL_KEY) or editorial_version())["version"], clock_bucket())
+        stored = found.get(key)
+        if stored is not None and stored[0] == made_of:
+            return self.replay(request, stored[1:])
         response = self.get_response(request)
         if self.storable(response):
-            stored = (response.status_code, list(response.items()), response.content)
+            stored = (made_of, response.status_code, list(response.items()), response.content)
             cache.set(key, stored, timeout=settings.PAGE_CACHE_SECONDS)
         return response
 
@@ -235,8 +240,6 @@ class PublicResponseCache:
     def key(request):
         raw = "\n".join(
             (
-                editorial_version()["version"],
-                str(clock_bucket()),
                 request.scheme,
                 request.META.get("HTTP_HOST", ""),
                 request.get_full_path(),

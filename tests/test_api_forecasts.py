@@ -202,3 +202,24 @@ def test_a_forecast_costs_the_same_queries_for_2_or_8_options():
         costs.append(first_and_again)
     assert costs[0] == costs[1]
     assert costs[0][0] <= 15
+
+
+def test_throttling_counts_on_redis_as_on_any_cache(settings):
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.2).close()
+    except OSError:
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {"BACKEND": "config.cache.ForgivingRedisCache",
+                    "LOCATION": "redis://127.0.0.1:6379/9"}
+    }  # fmt: skip
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.API_ANON_RATE = "3/minute"
+    anonymous = APIClient()
+    codes = [anonymous.get("/api/v1/topics/").status_code for _ in range(4)]
+    cache.clear()
+    assert codes == [200, 200, 200, 429]

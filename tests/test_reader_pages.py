@@ -394,6 +394,7 @@ def test_the_site_stays_up_when_redis_is_down(client, settings):
     StoryQuestionFactory()
     assert client.get("/").status_code == 200
     assert client.get("/questions/").status_code == 200
+    assert client.get("/api/v1/questions/").status_code == 200  # throttles let it through
 
 
 # Errors ------------------------------------------------------------------------------------
@@ -428,4 +429,7 @@ def test_the_redis_cache_works_when_redis_is_up(settings):
     assert redis_cache.get("probe") == {"a": 1}
     assert redis_cache.add("counter", 1)
     assert redis_cache.incr("counter") == 2
+    assert [redis_cache.count("hits", 60) for _ in range(3)] == [1, 2, 3]
+    raw = redis_cache._cache.get_client()
+    assert 0 < raw.ttl(redis_cache.make_key("hits")) <= 60  # the window ends on its own
     redis_cache.clear()
