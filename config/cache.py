@@ -63,9 +63,9 @@ class ForgivingRedisCache(RedisCache):
         key = self.make_and_validate_key(key)
         try:
             pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
+            pipeline.set(key, 0, ex=timeout, nx=True)  # starts the window (any Redis)
             pipeline.incr(key)
-            pipeline.expire(key, timeout, nx=True)
-            return pipeline.execute()[0]
+            return pipeline.execute()[1]
         except RedisError as error:
             log.warning("cache count failed, carrying on without the cache: %s", error)
             return None

@@ -231,7 +231,9 @@ SITE_NAME = os.environ.get("SITE_NAME", "Forecast Desk")
 # How long browsers and CDNs may reuse a public page (seconds); see news/freshness.py.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 # Keep whole anonymous public responses in the cache (news.freshness.PublicResponseCache).
-PUBLIC_RESPONSE_CACHE = env_bool("PUBLIC_RESPONSE_CACHE", True)
+# On by default only with Redis: a per-process cache would let each gunicorn worker replay
+# its own copy after an editor's change.
+PUBLIC_RESPONSE_CACHE = env_bool("PUBLIC_RESPONSE_CACHE", bool(REDIS_URL))
 # How long rendered fragments (question cards) stay in the cache at most.
 FRAGMENT_CACHE_SECONDS = env_int("FRAGMENT_CACHE_SECONDS", 300)
 

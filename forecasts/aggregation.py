@@ -184,6 +184,8 @@ def take_snapshot(question, now):
     Within one slot of the hour the latest state replaces the slot's snapshot, so a busy
     question keeps a bounded history while a quiet one keeps every change.
     """
+    from datetime import timedelta
+
     models = _models()
     options = list(question.options.all())
     values = community_probabilities([o.forecast_sum for o in options], question.forecaster_count)
@@ -193,7 +195,9 @@ def take_snapshot(question, now):
     }
     slot = 60 // SNAPSHOTS_PER_HOUR
     start = now.replace(minute=now.minute - now.minute % slot, second=0, microsecond=0)
-    in_slot = models.ForecastSnapshot.objects.filter(question=question, taken_at__gte=start)
+    in_slot = models.ForecastSnapshot.objects.filter(
+        question=question, taken_at__gte=start, taken_at__lt=start + timedelta(minutes=slot)
+    )
     if not in_slot.update(taken_at=now, **state):
         models.ForecastSnapshot.objects.create(question=question, taken_at=now, **state)
 

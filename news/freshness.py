@@ -184,11 +184,10 @@ class PublicResponseCache:
 
     It sits above the session and authentication middleware, so a hit (or its 304) costs
     one cache round trip; anonymous API hits still count against the API's rate limit
-    (one more).
+    (one more). A replayed answer carries its Age, so downstream caches keep it no longer
+    than PAGE_CACHE_SECONDS from when it was made.
     PUBLIC_RESPONSE_CACHE=0 turns it off (e.g. behind a CDN that already does this).
     """
-
-    API_PREFIX = "/api/"
 
     def __init__(self, get_response):
         from config.api_defaults import AnonymousThrottle
@@ -197,9 +196,10 @@ class PublicResponseCache:
         self.throttle = AnonymousThrottle
 
     def __call__(self, request):
-        if not (self.applies_to(request) and self.opted_in(request)):
+        view = self.public_view(request) if self.applies_to(request) else None
+        if view is None:
             return self.get_response(request)
-        if request.path.startswith(self.API_PREFIX) and not self.throttle().admit(request):
+        if hasattr(view, "cls") and not self.throttle().admit(request):  # an API view
             return self.get_response(request)  # the API answers 429 in its own words
         key = self.key(request)
         # One round trip: the version and the stored answer, which says what it was made of.
@@ -207,11 +207,11 @@ class PublicResponseCache:
         made_of = ((found.get(EDITORIAL_KEY) or editorial_version())["version"], clock_bucket())
         stored = found.get(key)
         if stored is not None and stored[0] == made_of:
-            return self.replay(request, stored[1:])
+            return self.replay(request, *stored[1:])
         response = self.get_response(request)
         if self.storable(response):
-            stored = (made_of, response.status_code, list(response.items()), response.content)
-            cache.set(key, stored, timeout=settings.PAGE_CACHE_SECONDS)
+            made = (response.status_code, list(response.items()), response.content, time.time())
+            cache.set(key, (made_of, *made), timeout=settings.PAGE_CACHE_SECONDS)
         return response
 
     @staticmethod
@@ -226,15 +226,17 @@ class PublicResponseCache:
         )
 
     @staticmethod
-    def opted_in(request):
-        """Only views that say so (public_page, the API's ConditionalMixin) are looked up."""
+    def public_view(request):
+        """The view, if it said its answers may be stored (public_page, ConditionalMixin)."""
         try:
             view = resolve(request.path_info).func
         except Resolver404:
-            return False
-        return getattr(view, "public_response", False) or getattr(
-            getattr(view, "cls", None), "public_response", False
-        )
+            return None
+        if getattr(view, "public_response", False):
+            return view
+        if getattr(getattr(view, "cls", None), "public_response", False):
+            return view
+        return None
 
     @staticmethod
     def key(request):
@@ -259,11 +261,12 @@ class PublicResponseCache:
         )
 
     @staticmethod
-    def replay(request, stored):
-        status, headers, content = stored
+    def replay(request, status, headers, content, made_at):
         response = HttpResponse(content, status=status)
         for name, value in headers:
             response[name] = value
+        # Browsers and CDNs count max-age from when the answer was made, not from now.
+        response["Age"] = str(max(0, int(time.time() - made_at)))
         not_modified = get_conditional_response(
             request,
             etag=response.get("ETag"),

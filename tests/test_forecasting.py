@@ -132,6 +132,36 @@ def test_snapshots_are_coalesced_to_a_bounded_number_per_hour():
     assert math.isclose(sum(last.probabilities.values()), 1)
 
 
+def test_the_snapshot_shows_the_community_forecast_as_stored_after_revisions():
+    question = QuestionFactory(binary=True)
+    first, second = UserFactory(), UserFactory()
+    aggregation.record_forecast(first, question.pk, by_label(question, Yes=0.9, No=0.1))
+    aggregation.record_forecast(second, question.pk, by_label(question, Yes=0.3, No=0.7))
+    aggregation.record_forecast(first, question.pk, by_label(question, Yes=0.5, No=0.5))
+    question.refresh_from_db()
+    options = list(question.options.all())
+    expected = aggregation.community_probabilities(
+        [o.forecast_sum for o in options], question.forecaster_count
+    )
+    last = ForecastSnapshot.objects.filter(question=question).latest("taken_at")
+    assert last.forecaster_count == question.forecaster_count == 2
+    assert [last.probabilities[str(o.pk)] for o in options] == pytest.approx(expected)
+    assert expected == pytest.approx([0.4, 0.6])
+
+
+def test_a_late_clock_does_not_rewrite_later_snapshots():
+    question = QuestionFactory(binary=True)
+    now = timezone.now()
+    aggregation.record_forecast(
+        UserFactory(), question.pk, by_label(question, Yes=0.6, No=0.4), now=now
+    )
+    aggregation.record_forecast(
+        UserFactory(), question.pk, by_label(question, Yes=0.2, No=0.8),
+        now=now - timedelta(minutes=30),
+    )  # fmt: skip
+    assert ForecastSnapshot.objects.filter(question=question, taken_at=now).exists()
+
+
 def test_a_quiet_question_keeps_every_change():
     question = QuestionFactory(binary=True)
     now = timezone.now()

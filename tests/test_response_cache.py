@@ -12,6 +12,11 @@ from tests.factories import QuestionFactory, StoryFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def response_cache_on(settings):
+    settings.PUBLIC_RESPONSE_CACHE = True  # the default only with REDIS_URL
+
+
 def fetch(client, url, **headers):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, headers=headers)
@@ -101,13 +106,55 @@ def test_a_stored_answer_is_only_given_for_the_format_it_was_made_for(client):
 
 
 def test_api_clients_with_a_token_get_their_own_answer(client):
-    question = QuestionFactory(status="draft")
-    editor_url = f"/api/v1/questions/{question.slug}/"
-    assert client.get(editor_url).status_code == 404
     from tests.factories import EditorFactory
 
-    assert api_client(EditorFactory()).get(editor_url).status_code == 200
-    assert client.get(editor_url).status_code == 404
+    QuestionFactory(title="Public question?")
+    QuestionFactory(title="Draft question?", status="draft")
+    anonymous = client.get("/api/v1/questions/").json()
+    assert [q["title"] for q in anonymous["results"]] == ["Public question?"]
+    editor = api_client(EditorFactory()).get("/api/v1/questions/")
+    assert "private" in editor["Cache-Control"]
+    assert {q["title"] for q in editor.json()["results"]} == {
+        "Public question?",
+        "Draft question?",
+    }
+    assert client.get("/api/v1/questions/").json() == anonymous
+
+
+def test_each_host_and_scheme_gets_its_own_copy(client, settings):
+    settings.ALLOWED_HOSTS = ["news.example.com", "other.example.org", "testserver"]
+    url = StoryFactory().get_absolute_url()
+    first = client.get(url, headers={"Host": "news.example.com"}).content.decode()
+    other = client.get(url, headers={"Host": "other.example.org"}).content.decode()
+    secure = client.get(url, headers={"Host": "news.example.com"}, secure=True)
+    assert "http://news.example.com/" in first
+    assert "http://other.example.org/" in other
+    assert "https://news.example.com/" in secure.content.decode()
+
+
+def test_a_replayed_answer_says_how_old_it_is(client, monkeypatch):
+    import time
+
+    url = StoryFactory().get_absolute_url()
+    first = client.get(url)
+    assert not first.has_header("Age")
+    made = time.time()
+    monkeypatch.setattr(time, "time", lambda: made + 7)
+    monkeypatch.setattr(freshness, "clock_bucket", lambda: 1)  # still the same slice
+    client.get(url)  # stored under the patched slice
+    monkeypatch.setattr(time, "time", lambda: made + 19)
+    again = client.get(url)
+    assert again["Age"] == "12"
+    assert again["Cache-Control"] == first["Cache-Control"]
+
+
+def test_anonymous_api_hits_count_against_the_rate_limit_once(client, settings):
+    settings.API_ANON_RATE = "3/minute"
+    codes = [client.get("/api/v1/topics/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]  # the second and third came from the cache
+    refused = client.get("/api/v1/topics/")
+    assert refused.json()["error"]["status"] == 429
+    assert "Retry-After" in refused
 
 
 def test_the_response_cache_can_be_turned_off(client, settings):
