@@ -19,7 +19,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from news.freshness import clock_bucket, content_version
+from news.freshness import clock_bucket, request_version
 
 MAX_PAGE_SIZE = 100
 
@@ -177,6 +177,16 @@ class TimeCursorPagination(CursorPagination):
             raise exceptions.ValidationError({"cursor": ["This cursor is not valid."]}) from None
 
 
+class ListFilterMixin:
+    """Filters and ordering narrow lists; a detail URL names its row, whatever its query
+    string says (as the schema documents filters on lists only), and skips building them."""
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+
 class ConditionalMixin:
     """ETag / Last-Modified on list and detail reads, and 304 when nothing changed.
 
@@ -188,7 +198,7 @@ class ConditionalMixin:
     public_response = True  # anonymous answers may be served whole from the cache
 
     def _validators(self, request):
-        version = content_version()
+        version = request_version(request)
         # Signed-in clients may see more (editors see drafts) or other things (their own
         # forecasts): their tags are their own. The clock bucket makes a question that
         # closes, or a story that goes live, change its tag within PAGE_CACHE_SECONDS.

@@ -234,8 +234,6 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 # On by default only with Redis: a per-process cache would let each gunicorn worker replay
 # its own copy after an editor's change.
 PUBLIC_RESPONSE_CACHE = env_bool("PUBLIC_RESPONSE_CACHE", bool(REDIS_URL))
-# How long rendered fragments (question cards) stay in the cache at most.
-FRAGMENT_CACHE_SECONDS = env_int("FRAGMENT_CACHE_SECONDS", 300)
 
 # The REST API (/api/v1/). Rates look like "120/minute", "5000/day".
 API_ANON_RATE = os.environ.get("API_ANON_RATE", "120/minute")

@@ -11,7 +11,7 @@ class NewsConfig(AppConfig):
         from news import freshness
         from news.models import Story, Topic
 
-        # Anything readers see changed: pages and fragments must not be served stale.
+        # Anything readers see changed: pages must not be served stale.
         for model, bump in (
             (Story, freshness.bump), (Topic, freshness.bump), (forecasts.Question, freshness.bump),
             (forecasts.Option, freshness.bump), (forecasts.StoryQuestion, freshness.bump),

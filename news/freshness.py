@@ -1,8 +1,8 @@
-"""When public content last changed: ETags, Last-Modified, Cache-Control and fragments.
+"""When public content last changed: ETags, Last-Modified, Cache-Control, whole responses.
 
 One "content version" in the cache changes whenever an editor or a reader changes
-anything readers see (a story, topic, question, option, link or forecast). Page ETags and
-cached fragments include it, so a change invalidates them all at once; a CDN may keep a
+anything readers see (a story, topic, question, option, link or forecast). Page ETags
+include it, so a change invalidates them all at once; a CDN may keep a
 page for PAGE_CACHE_SECONDS and then revalidates it with a cheap 304. Whole anonymous
 responses are kept too (PublicResponseCache), keyed on an "editorial version" that every
 change but a forecast moves.
@@ -91,10 +91,12 @@ def bump_forecasts(**kwargs):
     _bump(_bump_forecasts)
 
 
-def fragment_key(*parts):
-    """A cache key for a rendered fragment, tied to the current content version."""
-    raw = ":".join(str(part) for part in (content_version()["version"], *parts))
-    return "fragment:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+def request_version(request):
+    """content_version(), read once per request: its validators agree, at one round trip."""
+    version = getattr(request, "_content_version", None)
+    if version is None:
+        version = request._content_version = content_version()
+    return version
 
 
 class CountingOncePaginator(Paginator):
@@ -132,7 +134,7 @@ def clock_bucket():
 def _etag(request, *args, **kwargs):
     if request.user.is_authenticated:
         return None  # signed-in pages carry the reader's own data
-    raw = f"{content_version()['version']}:{clock_bucket()}:{request.get_full_path()}"
+    raw = f"{request_version(request)['version']}:{clock_bucket()}:{request.get_full_path()}"
     return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -140,7 +142,7 @@ def _last_modified(request, *args, **kwargs):
     if request.user.is_authenticated:
         return None
     bucket_start = datetime.fromtimestamp(clock_bucket() * settings.PAGE_CACHE_SECONDS, UTC)
-    return max(content_version()["changed_at"], bucket_start)
+    return max(request_version(request)["changed_at"], bucket_start)
 
 
 def public_page(view):
@@ -163,12 +165,8 @@ def public_page(view):
 
 
 def context(request):
-    """Template context: the content version keys cached fragments."""
-    return {
-        "content_version": content_version()["version"],
-        "fragment_seconds": settings.FRAGMENT_CACHE_SECONDS,
-        "site_name": settings.SITE_NAME,
-    }
+    """Template context every page needs."""
+    return {"site_name": settings.SITE_NAME}
 
 
 class PublicResponseCache:

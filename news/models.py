@@ -65,22 +65,36 @@ class StoryQuerySet(models.QuerySet):
         """Published, with a publication time still to come."""
         return self.filter(status=Story.Status.PUBLISHED, published_at__gt=now or timezone.now())
 
-    def with_questions(self):
-        """Topics and the reader-visible linked questions with their options, in order.
+    def for_page(self):
+        """All a story page shows: the byline, topics and every visible linked question."""
+        return self.select_related("author").prefetch_related("topics").with_questions()
 
-        A fixed number of queries however many questions hang on the stories; the
-        questions land in `story.public_links`.
+    def with_questions(self, options=True):
+        """The reader-visible linked questions in order, in `story.public_links`.
+
+        A fixed number of queries however many questions hang on the stories. Without
+        `options`, the questions come without their options: for lists that show only a
+        question's title and state.
         """
-        from forecasts.models import StoryQuestion
+        links = _public_links()
+        if options:
+            links = links.prefetch_related("question__options")
+        return self.prefetch_related(Prefetch("links", queryset=links, to_attr="public_links"))
 
-        links = (
-            StoryQuestion.objects.public()
-            .select_related("question__resolved_option")
-            .prefetch_related("question__options")
-        )
-        return self.select_related("author").prefetch_related(
-            "topics", Prefetch("links", queryset=links, to_attr="public_links")
-        )
+    def with_featured_question(self):
+        """Only each story's featured question and its options, in `story.featured_links`.
+
+        A list of stories shows one question per story; loading the others and all their
+        options would be most of its work.
+        """
+        links = _public_links().prefetch_related("question__options")[:1]
+        return self.prefetch_related(Prefetch("links", queryset=links, to_attr="featured_links"))
+
+
+def _public_links():
+    from forecasts.models import StoryQuestion
+
+    return StoryQuestion.objects.public().select_related("question__resolved_option")
 
 
 class Story(models.Model):
@@ -189,8 +203,11 @@ class Story(models.Model):
 
     @property
     def featured_link(self):
-        """The first linked question; needs `with_questions()`."""
-        return self.public_links[0] if self.public_links else None
+        """The first linked question; needs `with_featured_question()` or `with_questions()`."""
+        links = getattr(self, "featured_links", None)
+        if links is None:
+            links = self.public_links
+        return links[0] if links else None
 
     @property
     def related_links(self):

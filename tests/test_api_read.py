@@ -91,6 +91,18 @@ def test_a_resolved_question_and_its_resolution(api):
     assert api.get("/api/v1/questions/no-such/resolution/").status_code == 404
 
 
+def test_a_detail_url_names_its_row_whatever_list_filters_its_query_string_holds(api):
+    QuestionFactory(slug="open-q")
+    StoryFactory(slug="a-story")
+    for url, slug in (
+        ("/api/v1/questions/open-q/?state=resolved&kind=nonsense", "open-q"),
+        ("/api/v1/stories/a-story/?has_open_questions=maybe", "a-story"),
+    ):
+        response = api.get(url)
+        assert response.status_code == 200, url
+        assert response.json()["slug"] == slug
+
+
 def test_draft_questions_are_hidden_from_clients(api):
     QuestionFactory(slug="draft-q", status="draft")
     assert api.get("/api/v1/questions/draft-q/").status_code == 404

@@ -60,6 +60,23 @@ def test_home_shows_latest_stories_closing_soon_resolved_and_topics(client):
     assert "Iraq" in page[page.index("Topics") :]
 
 
+def test_story_lists_show_each_storys_first_visible_question_only(client):
+    topic = TopicFactory()
+    story = StoryFactory(headline="Border reopens", topics=[topic])
+    draft = QuestionFactory(title="Not yet public?", status=Question.Status.DRAFT)
+    StoryQuestionFactory(story=story, question=draft, position=0)
+    StoryQuestionFactory(story=story, question=QuestionFactory(title="Featured one?"), position=1)
+    StoryQuestionFactory(story=story, question=QuestionFactory(title="Related one?"), position=2)
+    other = StoryFactory(headline="Talks resume", topics=[topic])
+    StoryQuestionFactory(story=other, question=QuestionFactory(title="Other featured?"))
+    for url in ("/", topic.get_absolute_url()):
+        page = text_of(client.get(url)).split("Closing soon")[0]  # the stories, not the sidebar
+        assert "Featured one?" in page, url
+        assert "Other featured?" in page, url
+        assert "Related one?" not in page, url
+        assert "Not yet public?" not in page, url
+
+
 def test_home_costs_the_same_queries_whatever_it_shows(client):
     def one_of_each():
         QuestionFactory(closes_at=NOW + timedelta(days=2))

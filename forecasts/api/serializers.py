@@ -19,6 +19,11 @@ class OptionSerializer(serializers.ModelSerializer):
         fields = ["id", "label", "position", "probability", "percent"]
         read_only_fields = ["position"]
 
+    def to_representation(self, option):
+        # Built directly: every option of every question in a list passes here. The
+        # question adds the probability and percent, which it computes for all at once.
+        return {"id": option.pk, "label": option.label, "position": option.position}
+
 
 class ResolutionSerializer(serializers.Serializer):
     status = serializers.CharField()
@@ -39,7 +44,7 @@ def resolution_of(question):
 
 class QuestionSerializer(serializers.ModelSerializer):
     options = OptionSerializer(many=True)
-    state = serializers.CharField(read_only=True, help_text="open, upcoming, closed, …")
+    state = serializers.SerializerMethodField(help_text="open, upcoming, closed, …")
     status = serializers.ChoiceField(
         choices=[Question.Status.DRAFT, Question.Status.PUBLISHED],
         required=False,
@@ -66,8 +71,10 @@ class QuestionSerializer(serializers.ModelSerializer):
         shares = {o.pk: (p, percent) for o, p, percent in question.community_forecast()}
         for option in data["options"]:
             option["probability"], option["percent"] = shares[option["id"]]
-        data["state"] = question.state().value
         return data
+
+    def get_state(self, question) -> str:
+        return question.state().value
 
     def get_resolution(self, question) -> ResolutionSerializer(allow_null=True):
         return resolution_of(question) if question.is_settled else None

@@ -11,7 +11,13 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
-from config.api import ConditionalMixin, TimeCursorPagination, TimeField, TimeFilter
+from config.api import (
+    ConditionalMixin,
+    ListFilterMixin,
+    TimeCursorPagination,
+    TimeField,
+    TimeFilter,
+)
 from forecasts import aggregation
 from forecasts.api import serializers as s
 from forecasts.models import Forecast, ForecastSnapshot, Question
@@ -77,7 +83,7 @@ class QuestionPagination(TimeCursorPagination):
     ordering = ("closes_at", "id")
 
 
-class QuestionViewSet(ConditionalMixin, viewsets.ModelViewSet):
+class QuestionViewSet(ListFilterMixin, ConditionalMixin, viewsets.ModelViewSet):
     """Questions with their options and the community's probability for each."""
 
     serializer_class = s.QuestionSerializer
@@ -89,12 +95,18 @@ class QuestionViewSet(ConditionalMixin, viewsets.ModelViewSet):
     queryset = Question.objects.all()
 
     def get_queryset(self):
+        stories = visible_stories(self.request).only("slug")  # all a question shows of them
+        return (
+            self._visible_questions()
+            .with_options()
+            .prefetch_related(Prefetch("stories", queryset=stories, to_attr="visible_stories"))
+        )
+
+    def _visible_questions(self):
         questions = Question.objects.all()
         if not self.request.user.has_perm("forecasts.change_question"):
             questions = questions.visible()
-        return questions.with_options().prefetch_related(
-            Prefetch("stories", queryset=visible_stories(self.request), to_attr="visible_stories")
-        )
+        return questions
 
     def perform_destroy(self, question):
         if question.is_settled or question.forecasts.exists():
@@ -167,7 +179,7 @@ class QuestionViewSet(ConditionalMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def history(self, request, slug=None):
         """The community forecast over time."""
-        question = self._question()
+        question = get_object_or_404(self._visible_questions(), slug=slug)
         interval = request.query_params.get("interval", "none")
         if interval not in INTERVALS:
             raise APIValidationError({"interval": [f"Choose one of {', '.join(INTERVALS)}."]})
@@ -180,14 +192,13 @@ class QuestionViewSet(ConditionalMixin, viewsets.ModelViewSet):
             except (ValidationError, OverflowError, ValueError):
                 raise APIValidationError({"since": ["Give an ISO 8601 time."]}) from None
         points = {}
-        for snapshot in snapshots.iterator():
-            key = snapshot.pk
-            if INTERVALS[interval]:
-                key = bucket_start(snapshot.taken_at, INTERVALS[interval])
+        rows = snapshots.values_list("pk", "taken_at", "forecaster_count", "probabilities")
+        for pk, taken_at, forecaster_count, probabilities in rows.iterator(chunk_size=2000):
+            key = bucket_start(taken_at, INTERVALS[interval]) if INTERVALS[interval] else pk
             points[key] = {
-                "at": snapshot.taken_at,
-                "forecaster_count": snapshot.forecaster_count,
-                "probabilities": snapshot.probabilities,
+                "at": taken_at,
+                "forecaster_count": forecaster_count,
+                "probabilities": probabilities,
             }
         return Response(
             {"question": question.slug, "interval": interval, "points": list(points.values())}
