@@ -42,16 +42,21 @@ class WindowThrottle(BaseThrottle):
             return True
         return self.count(self.ident(request))
 
-    def count(self, ident):
-        """Count one request from `ident` in this window; False once it is over the rate."""
+    def count(self, ident, fetch=()):
+        """Count one request from `ident` in this window; False once it is over the rate.
+
+        The cache entries named in `fetch` are read too (into `self.fetched`): on Redis, in
+        the same round trip.
+        """
         limit, period = parse_rate(self.get_rate())
         now = time.time()
         window = int(now // period)
         self.wait_seconds = period - now % period
         key = f"throttle:{self.scope}:{ident}:{window}"
-        if hasattr(cache, "count"):  # config.cache.ForgivingRedisCache: one round trip
-            count = cache.count(key, period + 1)
+        if hasattr(cache, "count_and_get_many"):  # config.cache.ForgivingRedisCache
+            count, self.fetched = cache.count_and_get_many(key, period + 1, fetch)
             return count is None or count <= limit
+        self.fetched = cache.get_many(fetch) if fetch else {}
         if cache.add(key, 1, period + 1):
             return True
         try:
@@ -84,9 +89,10 @@ class AnonymousThrottle(WindowThrottle):
             return counted.allowed
         return super().allow_request(request, view)
 
-    def admit(self, request):
-        """Count an anonymous request ahead of the view and remember the verdict on it."""
-        self.allowed = self.count(self.get_ident(request))
+    def admit(self, request, fetch=()):
+        """Count an anonymous request ahead of the view and remember the verdict on it;
+        read the cache entries in `fetch` on the way (`self.fetched`)."""
+        self.allowed = self.count(self.get_ident(request), fetch)
         request.anonymous_throttle = self
         return self.allowed
 

@@ -60,12 +60,31 @@ class ForgivingRedisCache(RedisCache):
         """Add one to a counter that expires `timeout` seconds after its first count, in
         one round trip (Django's incr() costs two, and add() + incr() three); None when
         Redis is down."""
-        key = self.make_and_validate_key(key)
+        return self.count_and_get_many(key, timeout, ())[0]
+
+    def count_and_get_many(self, key, timeout, keys):
+        """count(), and get_many(keys) in the same round trip: (count, {key: value}).
+
+        The public response cache counts an anonymous API hit and looks its answer up at
+        once. (None, {}) when Redis is down.
+        """
+        counter = self.make_and_validate_key(key)
+        made = {self.make_and_validate_key(name): name for name in keys}
         try:
-            pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
-            pipeline.set(key, 0, ex=timeout, nx=True)  # starts the window (any Redis)
-            pipeline.incr(key)
-            return pipeline.execute()[1]
+            pipeline = self._cache.get_client(counter, write=True).pipeline(transaction=False)
+            pipeline.set(counter, 0, ex=timeout, nx=True)  # starts the window (any Redis)
+            pipeline.incr(counter)
+            if made:
+                pipeline.mget(list(made))
+            results = pipeline.execute()
         except RedisError as error:
             log.warning("cache count failed, carrying on without the cache: %s", error)
-            return None
+            return None, {}
+        values = results[2] if made else []
+        loads = self._cache._serializer.loads
+        found = {
+            name: loads(value)
+            for name, value in zip(made.values(), values, strict=True)
+            if value is not None
+        }
+        return results[1], found

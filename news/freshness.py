@@ -181,8 +181,8 @@ class PublicResponseCache:
     the view, as do HEAD requests and views that did not opt in (`public_response`).
 
     It sits above the session and authentication middleware, so a hit (or its 304) costs
-    one cache round trip; anonymous API hits still count against the API's rate limit
-    (one more). A replayed answer carries its Age, so downstream caches keep it no longer
+    one cache round trip, which for an anonymous API read also counts it against the
+    API's rate limit. A replayed answer carries its Age, so downstream caches keep it no longer
     than PAGE_CACHE_SECONDS from when it was made.
     PUBLIC_RESPONSE_CACHE=0 turns it off (e.g. behind a CDN that already does this).
     """
@@ -197,11 +197,16 @@ class PublicResponseCache:
         view = self.public_view(request) if self.applies_to(request) else None
         if view is None:
             return self.get_response(request)
-        if hasattr(view, "cls") and not self.throttle().admit(request):  # an API view
-            return self.get_response(request)  # the API answers 429 in its own words
         key = self.key(request)
-        # One round trip: the version and the stored answer, which says what it was made of.
-        found = cache.get_many([EDITORIAL_KEY, key])
+        # One round trip: the version and the stored answer, which says what it was made
+        # of; for an anonymous API read, its count against the rate limit too.
+        if hasattr(view, "cls"):  # an API view
+            throttle = self.throttle()
+            if not throttle.admit(request, fetch=[EDITORIAL_KEY, key]):
+                return self.get_response(request)  # the API answers 429 in its own words
+            found = throttle.fetched
+        else:
+            found = cache.get_many([EDITORIAL_KEY, key])
         made_of = ((found.get(EDITORIAL_KEY) or editorial_version())["version"], clock_bucket())
         stored = found.get(key)
         if stored is not None and stored[0] == made_of:

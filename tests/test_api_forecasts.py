@@ -1,6 +1,8 @@
 """Readers forecast through the API; tokens; throttling; the one error shape."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from forecasts.models import Forecast
@@ -185,8 +187,6 @@ def test_json_nested_too_deep_is_a_400():
 
 
 def test_a_forecast_costs_the_same_queries_for_2_or_8_options():
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     api = client_for(UserFactory())
     costs = []
@@ -217,9 +217,17 @@ def test_throttling_counts_on_redis_as_on_any_cache(settings):
     }  # fmt: skip
     from django.core.cache import cache
 
-    cache.clear()
     settings.API_ANON_RATE = "3/minute"
     anonymous = APIClient()
-    codes = [anonymous.get("/api/v1/topics/").status_code for _ in range(4)]
-    cache.clear()
-    assert codes == [200, 200, 200, 429]
+    for response_cache in (False, True):  # counted by the API, or by the response cache
+        settings.PUBLIC_RESPONSE_CACHE = response_cache
+        cache.clear()
+        codes, queries = [], []
+        for _ in range(4):
+            with CaptureQueriesContext(connection) as captured:
+                codes.append(anonymous.get("/api/v1/topics/").status_code)
+            queries.append(len(captured))
+        cache.clear()
+        assert codes == [200, 200, 200, 429], response_cache
+        if response_cache:  # the second and third came whole from Redis
+            assert queries[1:3] == [0, 0]
