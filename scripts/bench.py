@@ -1,13 +1,15 @@
 """`make bench`: the site under gunicorn with production settings, driven by wrk.
 
-For each data size (a PostgreSQL database seeded by `manage.py seed_scale`), it starts
-gunicorn, warms it, and runs wrk from a separate process on loopback against every page
-and API endpoint, plain and as a conditional request (If-None-Match: what a CDN or client
-cache sends). Each size is served twice: once with the public response cache off, so
-every request renders ("rendered"), then with it on ("cached", and "304" for the
-conditional requests). It reports requests/s, p50/p95/p99 latency, the ratio to
-`/healthz` measured by the same server run and SQL queries per rendered request, writes
-the table to .bench/ and prints it.
+Each data size is a PostgreSQL database seeded by `manage.py seed_scale`. All sizes are
+served at once, each by its own gunicorn (and Redis database), warmed, and driven by wrk
+from a separate process on loopback against every page and API endpoint, plain and as a
+conditional request (If-None-Match: what a CDN or client cache sends). Every row is
+measured for each size back to back, so the machine's drift from one minute to the next
+does not pass for a difference between sizes. The sizes are served twice: once with the
+public response cache off, so every request renders ("rendered"), then with it on
+("cached", and "304" for the conditional requests). It reports requests/s, p50/p95/p99
+latency, the ratio to `/healthz` measured by the same server run and SQL queries per
+rendered request, writes the table to .bench/ and prints it.
 
     python scripts/bench.py --size tenth=postgres://…/bench_tenth --size full=postgres://…/bench_full
 """
@@ -56,7 +58,7 @@ end
 """
 
 
-def environment(database_url):
+def environment(database_url, redis_db=3):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -70,7 +72,8 @@ def environment(database_url):
         "API_USER_RATE": "100000000/minute",
     }
     if redis_reachable():
-        env["REDIS_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3")
+        # One database per size: served side by side, they must not share list counts.
+        env["REDIS_URL"] = f"redis://127.0.0.1:6379/{redis_db}"
     return env
 
 
@@ -84,7 +87,8 @@ def redis_reachable():
 
 def prepare(database_url):
     """In-process, with the server's settings: pick URLs, make tokens, count queries."""
-    os.environ.update(environment(database_url))
+    for name, value in environment(database_url).items():
+        os.environ.setdefault(name, value)  # the parent's choices (its Redis database) win
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -168,16 +172,16 @@ def wrk(url, seconds, connections, script, headers=()):
     return result
 
 
-def serve(env):
+def serve(env, port):
     workers = str(2 * (os.cpu_count() or 2) + 1)
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
+        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", workers, "--worker-class", "sync", "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
             return server
         except OSError:
             time.sleep(0.2)
@@ -218,80 +222,111 @@ def flush_cache(env):
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()
 
 
-def bench_size(label, database_url, seconds, connections):
-    env = environment(database_url)
-    subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--no-input", "-v0"],
-        cwd=ROOT, env=env, check=True,
-    )  # fmt: skip
-    flush_cache(env)
-    result = subprocess.run(
-        [str(ROOT / ".venv/bin/python"), __file__, "--prepare", database_url],
-        cwd=ROOT, env={**env, "PUBLIC_RESPONSE_CACHE": "0"},
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    reads, queries, render_ms, items, tokens, sizes = json.loads(result.stdout)
-    OUT.mkdir(exist_ok=True)
+class Size:
+    """One data size: its database, what prepare() found in it, and its rows of results."""
+
+    def __init__(self, index, label, database_url):
+        self.label, self.port = label, PORT + index
+        self.env = environment(database_url, redis_db=3 + index)
+        self.base = f"http://127.0.0.1:{self.port}"
+        subprocess.run(
+            [str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--no-input", "-v0"],
+            cwd=ROOT, env=self.env, check=True,
+        )  # fmt: skip
+        flush_cache(self.env)
+        result = subprocess.run(
+            [str(ROOT / ".venv/bin/python"), __file__, "--prepare", database_url],
+            cwd=ROOT, env={**self.env, "PUBLIC_RESPONSE_CACHE": "0"},
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        self.reads, self.queries, self.render_ms, items, tokens, self.sizes = json.loads(
+            result.stdout
+        )
+        OUT.mkdir(exist_ok=True)
+        self.poster = OUT / f"post-{label}.lua"
+        self.poster.write_text(
+            POST_LUA.replace(
+                "{ITEMS}",
+                "{" + ",".join(f"{{{lua_string(p)},{lua_string(b)}}}" for p, b in items) + "}",
+            ).replace("{TOKENS}", "{" + ",".join(lua_string(t) for t in tokens) + "}")
+            + REPORT_LUA
+        )
+        self.rows = {name: {} for name in self.reads}
+
+    def result(self):
+        for name, row in self.rows.items():
+            row["queries"] = self.queries.get(name.split(",")[0])
+            row["render_ms"] = self.render_ms.get(name)
+        return {
+            "label": self.label, "sizes": self.sizes, "rows": self.rows,
+            "redis": "REDIS_URL" in self.env,
+        }  # fmt: skip
+
+
+def bench(sizes, seconds, connections):
+    """Serve every size at once and measure each row for all sizes back to back, so the
+    machine's drift between minutes does not pass for a difference between sizes."""
     report = OUT / "report.lua"
     report.write_text(REPORT_LUA)
-    poster = OUT / "post.lua"
-    poster.write_text(
-        POST_LUA.replace(
-            "{ITEMS}",
-            "{" + ",".join(f"{{{lua_string(p)},{lua_string(b)}}}" for p, b in items) + "}",
-        ).replace("{TOKENS}", "{" + ",".join(lua_string(t) for t in tokens) + "}")
-        + REPORT_LUA
-    )
-    base = f"http://127.0.0.1:{PORT}"
-    rows = {name: {} for name in reads}
+
+    def load(size, path, script=report, headers=(), conns=connections, duration=seconds):
+        return wrk(size.base + path, duration, conns, str(script), headers)
 
     def run(cache_on, measure):
-        flush_cache(env)
-        server = serve({**env, "PUBLIC_RESPONSE_CACHE": "1" if cache_on else "0"})
+        servers = []
         try:
-            for url in reads.values():  # warm every worker's connections and caches
-                wrk(base + url, 2, connections, str(report))
+            for size in sizes:
+                flush_cache(size.env)
+                servers.append(
+                    serve({**size.env, "PUBLIC_RESPONSE_CACHE": str(int(cache_on))}, size.port)
+                )
+            for size in sizes:  # warm every worker's connections and caches
+                for path in size.reads.values():
+                    load(size, path, duration=2)
             measure()
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait()
+            for server in servers:
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait()
 
     def ceiling(mode):
         """/healthz before and after the run: this machine's throughput drifts."""
-        before = rows["/healthz"][mode]
-        after = wrk(base + reads["/healthz"], seconds, connections, str(report))
-        rows["/healthz"][mode] = max(before, after, key=lambda result: result["rps"])
+        for size in sizes:
+            after = load(size, size.reads["/healthz"])
+            before = size.rows["/healthz"][mode]
+            size.rows["/healthz"][mode] = max(before, after, key=lambda result: result["rps"])
 
     def rendered():
-        for name, url in reads.items():
-            rows[name]["rendered"] = wrk(base + url, seconds, connections, str(report))
+        for name in sizes[0].reads:
+            for size in sizes:
+                size.rows[name]["rendered"] = load(size, size.reads[name])
         ceiling("rendered")
-        wrk(base + "/", 1, connections, str(poster))
-        rows["forecast submission"] = {
-            "rendered": wrk(base + "/", seconds, connections, str(poster))
-        }
+        for size in sizes:
+            load(size, "/", script=size.poster, duration=1)
+        for size in sizes:
+            size.rows["forecast submission"] = {"rendered": load(size, "/", size.poster)}
         # Latency without a queue: one connection per core, so p95 is the work itself.
-        rows[f"forecast submission, {CORES} connections"] = {
-            "rendered": wrk(base + "/", seconds, CORES, str(poster))
-        }
+        for size in sizes:
+            size.rows[f"forecast submission, {CORES} connections"] = {
+                "rendered": load(size, "/", size.poster, conns=CORES)
+            }
 
     def cached():
-        for name, url in reads.items():
-            rows[name]["cached"] = wrk(base + url, seconds, connections, str(report))
-            # The tag of the stored response, fetched now, as a CDN or browser would hold it.
-            etag = urllib.request.urlopen(base + url).headers.get("ETag")  # noqa: S310
-            if etag:
-                rows[name]["conditional"] = wrk(
-                    base + url, seconds, connections, str(report), [f"If-None-Match: {etag}"]
-                )
+        for name in sizes[0].reads:
+            for size in sizes:
+                path = size.reads[name]
+                size.rows[name]["cached"] = load(size, path)
+                # The tag of the stored response, fetched now, as a CDN or browser holds it.
+                etag = urllib.request.urlopen(size.base + path).headers.get("ETag")  # noqa: S310
+                if etag:
+                    size.rows[name]["conditional"] = load(
+                        size, path, headers=[f"If-None-Match: {etag}"]
+                    )
         ceiling("cached")
 
     run(cache_on=False, measure=rendered)
     run(cache_on=True, measure=cached)
-    for name, row in rows.items():
-        row["queries"] = queries.get(name.split(",")[0])
-        row["render_ms"] = render_ms.get(name)
-    return {"label": label, "sizes": sizes, "rows": rows, "redis": "REDIS_URL" in env}
+    return [size.result() for size in sizes]
 
 
 def _cells(row, ceiling, mode, latencies=("p50", "p95", "p99")):
@@ -372,12 +407,13 @@ def main():
         return
     if not shutil.which("wrk"):
         raise SystemExit("make bench needs wrk (Debian/Ubuntu: apt install wrk).")
-    results = []
-    for size in args.size:
+    sizes = []
+    for index, size in enumerate(args.size):
         label, database_url, *seed = size.split("=", 2)
         if seed:
             ensure_seeded(database_url, seed[0])
-        results.append(bench_size(label, database_url, args.seconds, args.connections))
+        sizes.append(Size(index, label, database_url))
+    results = bench(sizes, args.seconds, args.connections)
     machine = (
         f"{os.cpu_count()} cores, {os.uname().machine}, {os.uname().sysname} {os.uname().release}"
     )
