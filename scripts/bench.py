@@ -8,8 +8,9 @@ measured for each size back to back, so the machine's drift from one minute to t
 does not pass for a difference between sizes. The sizes are served twice: once with the
 public response cache off, so every request renders ("rendered"), then with it on
 ("cached", and "304" for the conditional requests). It reports requests/s, p50/p95/p99
-latency, the ratio to `/healthz` measured by the same server run and SQL queries per
-rendered request, writes the table to .bench/ and prints it.
+latency, the ratio to `/healthz` measured by the same server run, each read's p50 over one
+connection (its cost with no queue) and SQL queries per rendered request, writes the
+table to .bench/ and prints it.
 
     python scripts/bench.py --size tenth=postgres://…/bench_tenth --size full=postgres://…/bench_full
 """
@@ -21,7 +22,6 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / ".bench"
 PORT = 8089
 CORES = os.cpu_count() or 2
-RENDERS = 25
+ALONE_SECONDS = 3  # one connection: the cost of a request with no queue
 REPORT_LUA = """
 done = function(summary, latency, requests)
   io.write(string.format(
@@ -120,20 +120,12 @@ def prepare(database_url):
         "API question detail": f"/api/v1/questions/{question.slug}/",
         "API history": f"/api/v1/questions/{question.slug}/history/?interval=day",
     }
-    queries, render_ms = {}, {}
+    queries = {}
     for name, url in reads.items():
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         queries[name] = len(captured)
-        # One request at a time, in this process: the cost of a render without the
-        # machine's noise and queueing, the steadiest figure to compare sizes by.
-        timings = []
-        for _ in range(RENDERS):
-            started = time.perf_counter()
-            client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-        render_ms[name] = statistics.median(timings)
 
     User = get_user_model()
     users = [User.objects.get_or_create(username=f"bench-reader-{n}")[0] for n in range(64)]
@@ -154,7 +146,7 @@ def prepare(database_url):
         "stories": Story.objects.count(),
     }
     connection.close()
-    return reads, queries, render_ms, items, tokens, sizes
+    return reads, queries, items, tokens, sizes
 
 
 def lua_string(value):
@@ -162,7 +154,16 @@ def lua_string(value):
 
 
 def wrk(url, seconds, connections, script, headers=()):
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", script]
+    command = [
+        "wrk",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        script,
+    ]
     for header in headers:
         command += ["-H", header]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -239,9 +240,7 @@ class Size:
             cwd=ROOT, env={**self.env, "PUBLIC_RESPONSE_CACHE": "0"},
             capture_output=True, text=True, check=True,
         )  # fmt: skip
-        self.reads, self.queries, self.render_ms, items, tokens, self.sizes = json.loads(
-            result.stdout
-        )
+        self.reads, self.queries, items, tokens, self.sizes = json.loads(result.stdout)
         OUT.mkdir(exist_ok=True)
         self.poster = OUT / f"post-{label}.lua"
         self.poster.write_text(
@@ -256,7 +255,6 @@ class Size:
     def result(self):
         for name, row in self.rows.items():
             row["queries"] = self.queries.get(name.split(",")[0])
-            row["render_ms"] = self.render_ms.get(name)
         return {
             "label": self.label, "sizes": self.sizes, "rows": self.rows,
             "redis": "REDIS_URL" in self.env,
@@ -300,6 +298,10 @@ def bench(sizes, seconds, connections):
         for name in sizes[0].reads:
             for size in sizes:
                 size.rows[name]["rendered"] = load(size, size.reads[name])
+            for size in sizes:
+                size.rows[name]["alone"] = load(
+                    size, size.reads[name], conns=1, duration=ALONE_SECONDS
+                )
         ceiling("rendered")
         for size in sizes:
             load(size, "/", script=size.poster, duration=1)
@@ -347,7 +349,7 @@ def table(result):
         "",
         "| endpoint | rendered req/s | % of /healthz | p50 ms | p95 ms | p99 ms "
         "| cached req/s | % of /healthz | p95 ms | 304 req/s | % of /healthz | p95 ms "
-        "| SQL/req | render ms |",
+        "| SQL/req | 1 conn p50 ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     # Each mode against /healthz measured by the same server run.
@@ -360,8 +362,8 @@ def table(result):
             + _cells(row, cached_ceiling, "conditional", ("p95",))
         )
         queries = row["queries"] if row["queries"] is not None else "–"
-        render = f"{row['render_ms']:.1f}" if row.get("render_ms") is not None else "–"
-        lines.append(f"| {name} | {' | '.join(cells)} | {queries} | {render} |")
+        alone = f"{row['alone']['p50'] / 1000:.1f}" if row.get("alone") else "–"
+        lines.append(f"| {name} | {' | '.join(cells)} | {queries} | {alone} |")
     return "\n".join(lines)
 
 
@@ -369,12 +371,14 @@ def comparison(small, large):
     lines = [
         f"**Growth: {large['label']} against {small['label']}** (% change)",
         "",
-        "| endpoint | render ms | rendered req/s | rendered p95 | cached req/s | cached p95 |",
+        "| endpoint | 1 conn p50 | rendered req/s | rendered p95 | cached req/s | cached p95 |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, row in large["rows"].items():
-        before_ms, after_ms = small["rows"][name].get("render_ms"), row.get("render_ms")
-        cells = [f"{100 * (after_ms / before_ms - 1):+.0f}%" if before_ms and after_ms else "–"]
+        before_alone, after_alone = small["rows"][name].get("alone"), row.get("alone")
+        cells = ["–"]
+        if before_alone and after_alone:
+            cells = [f"{100 * (after_alone['p50'] / max(before_alone['p50'], 1) - 1):+.0f}%"]
         for mode in ("rendered", "cached"):
             before, after = small["rows"][name].get(mode), row.get(mode)
             if before and after:
