@@ -76,9 +76,10 @@ class StoryQuerySet(models.QuerySet):
         `options`, the questions come without their options: for lists that show only a
         question's title and state.
         """
-        links = _public_links()
         if options:
-            links = links.prefetch_related("question__options")
+            links = _public_links().prefetch_related("question__options")
+        else:
+            links = _public_links(select="question")
         return self.prefetch_related(Prefetch("links", queryset=links, to_attr="public_links"))
 
     def with_featured_question(self):
@@ -91,10 +92,10 @@ class StoryQuerySet(models.QuerySet):
         return self.prefetch_related(Prefetch("links", queryset=links, to_attr="featured_links"))
 
 
-def _public_links():
+def _public_links(select="question__resolved_option"):
     from forecasts.models import StoryQuestion
 
-    return StoryQuestion.objects.public().select_related("question__resolved_option")
+    return StoryQuestion.objects.public().select_related(select)
 
 
 class Story(models.Model):

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -217,6 +219,15 @@ def test_lists_cost_the_same_queries_for_5_and_100_rows(api):
         for url in ("/api/v1/stories/?page_size=100", "/api/v1/questions/?page_size=100")
     ]
     assert many == few
+
+
+def test_the_story_list_reads_no_options_it_does_not_show(api):
+    StoryQuestionFactory(story=StoryFactory())
+    with CaptureQueriesContext(connection) as captured:
+        stories = api.get("/api/v1/stories/").json()["results"]
+    assert stories[0]["questions"][0]["state"] == "open"
+    assert len(captured) == 3  # stories, their topics, their questions
+    assert not [q for q in captured if "forecasts_option" in q["sql"]]
 
 
 def test_history_with_since_and_interval(api):

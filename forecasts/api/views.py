@@ -179,6 +179,8 @@ class QuestionViewSet(ListFilterMixin, ConditionalMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def history(self, request, slug=None):
         """The community forecast over time."""
+        # The same visibility as every other lookup here, without the options and stories
+        # that get_queryset() loads for the question's own representation.
         question = get_object_or_404(self._visible_questions(), slug=slug)
         interval = request.query_params.get("interval", "none")
         if interval not in INTERVALS:
