@@ -2,8 +2,8 @@
 
 One "content version" in the cache changes whenever an editor or a reader changes
 anything readers see (a story, topic, question, option, link or forecast). Page ETags
-include it, so a change invalidates them all at once; a CDN may keep a
-page for PAGE_CACHE_SECONDS and then revalidates it with a cheap 304. Whole anonymous
+include it, so a change invalidates them all at once; a CDN may keep a page for
+PAGE_CACHE_SECONDS and then revalidates it with a cheap 304. Whole anonymous
 responses are kept too (PublicResponseCache), keyed on an "editorial version" that every
 change but a forecast moves.
 
@@ -182,8 +182,8 @@ class PublicResponseCache:
 
     It sits above the session and authentication middleware, so a hit (or its 304) costs
     one cache round trip, which for an anonymous API read also counts it against the
-    API's rate limit. A replayed answer carries its Age, so downstream caches keep it no longer
-    than PAGE_CACHE_SECONDS from when it was made.
+    API's rate limit. A replayed answer carries its Age, so downstream caches keep it no
+    longer than PAGE_CACHE_SECONDS from when it was made.
     PUBLIC_RESPONSE_CACHE=0 turns it off (e.g. behind a CDN that already does this).
     """
 

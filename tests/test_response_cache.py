@@ -199,3 +199,20 @@ def test_list_pages_count_their_rows_once_per_version_and_stay_right(client, set
     assert again_queries == first_queries - 1
     QuestionFactory.create_batch(20)
     assert "Page 1 of 3" in client.get("/questions/").content.decode()
+
+
+def test_a_rendered_page_or_api_read_reads_the_content_version_once(client, monkeypatch):
+    reads = []
+    real = freshness.content_version
+
+    def counted():
+        reads.append(1)
+        return real()
+
+    monkeypatch.setattr(freshness, "content_version", counted)
+    question = QuestionFactory()
+    for url in (question.get_absolute_url(), f"/api/v1/questions/{question.slug}/"):
+        reads.clear()
+        assert client.get(url).status_code == 200  # a first visit: rendered
+        # Its ETag and Last-Modified come from one read, so they cannot disagree.
+        assert len(reads) == 1, url
