@@ -84,8 +84,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Before sessions and auth: anonymous hits never load either (news/freshness.py).
-    "news.freshness.PublicResponseCache",
+    # Before sessions and auth: anonymous hits never load either (config/response_cache.py).
+    "config.response_cache.PublicResponseCache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -109,7 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "news.freshness.context",
+                "config.context_processors.site",
             ],
         },
     },
@@ -130,7 +130,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.ForgivingRedisCache",
+            "BACKEND": "config.redis_cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             # Fail fast: a cache that answers slowly is worse than none.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -228,9 +228,9 @@ LOGGING = {
 }
 
 SITE_NAME = os.environ.get("SITE_NAME", "Forecast Desk")
-# How long browsers and CDNs may reuse a public page (seconds); see news/freshness.py.
+# How long browsers and CDNs may reuse a public page (seconds); see config/http_cache.py.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
-# Keep whole anonymous public responses in the cache (news.freshness.PublicResponseCache).
+# Keep whole anonymous public responses in the cache (config.response_cache).
 # On by default only with Redis: a per-process cache would let each gunicorn worker replay
 # its own copy after an editor's change.
 PUBLIC_RESPONSE_CACHE = env_bool("PUBLIC_RESPONSE_CACHE", bool(REDIS_URL))
@@ -250,13 +250,13 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "config.api_defaults.AnonymousThrottle",
-        "config.api_defaults.ReaderThrottle",
+        "config.api.throttles.AnonymousThrottle",
+        "config.api.throttles.ReaderThrottle",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.handle_exception",
+    "EXCEPTION_HANDLER": "config.api.errors.handle_exception",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["config.api_defaults.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -270,6 +270,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api.add_error_responses",
+        "config.api.schema.add_error_responses",
     ],
 }

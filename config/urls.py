@@ -8,8 +8,8 @@ from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.defaults import bad_request, page_not_found, server_error
 
-from config.api import api_400, api_404, api_500
-from forecasts import accounts
+from config import accounts
+from config.api.errors import api_400, api_404, api_500
 from forecasts.feeds import QuestionsAtomFeed, QuestionsFeed
 from forecasts.urls import reader_patterns
 from news.feeds import StoriesAtomFeed, StoriesFeed
@@ -71,7 +71,7 @@ urlpatterns = [
     path("feeds/questions/", QuestionsFeed(), name="feed-questions"),
     path("feeds/questions/atom/", QuestionsAtomFeed(), name="feed-questions-atom"),
     path("admin/", admin.site.urls),
-    path("api/", include("config.api_urls")),
+    path("api/", include("config.api.urls")),
     path("accounts/login/", accounts.ReaderLoginView.as_view(), name="login"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),

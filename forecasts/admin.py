@@ -20,9 +20,10 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
+from config.history import record, revision_for
+from forecasts import outcomes
 from forecasts.authoring import create_question, parse_question_block
 from forecasts.models import Option, Question, StoryQuestion
-from news.history import record, revision_for
 from news.models import Story
 
 EDITABLE_STATUSES = [Question.Status.DRAFT, Question.Status.PUBLISHED]
@@ -294,11 +295,11 @@ class QuestionAdmin(VersionAdmin):
 
     @admin.action(description="Close selected questions now")
     def close_now(self, request, queryset):
-        self._each(request, queryset, "Closed", lambda question: question.close())
+        self._each(request, queryset, "Closed", lambda question: outcomes.close(question))
 
     @admin.action(description="Annul selected questions (no outcome; nobody is scored)")
     def annul(self, request, queryset):
-        self._each(request, queryset, "Annulled", lambda question: question.annul())
+        self._each(request, queryset, "Annulled", lambda question: outcomes.annul(question))
 
     @admin.action(description="Resolve the selected question…")
     def resolve(self, request, queryset):
@@ -350,7 +351,9 @@ class QuestionAdmin(VersionAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic(), revision_for(request, "Resolved"):
-                    question.resolve(form.cleaned_data["option"], form.cleaned_data["note"])
+                    outcomes.resolve(
+                        question, form.cleaned_data["option"], form.cleaned_data["note"]
+                    )
                     record(question)
             except ValidationError as error:
                 form.add_error(None, error)

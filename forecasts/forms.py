@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
-from forecasts import aggregation
+from forecasts import forecasting
 from forecasts.models import PROBABILITY_MAX, PROBABILITY_MIN
 
 
@@ -48,7 +48,7 @@ class ForecastForm(forms.Form):
         if self.errors:
             return cleaned
         # The one set of rules, shared with the API: raises a ValidationError for the form.
-        aggregation.clean_probabilities(
+        forecasting.clean_probabilities(
             self.question, self.probabilities(), normalise=cleaned.get("normalise", False)
         )
         return cleaned

@@ -1,26 +1,27 @@
 """Forecast questions, their options, readers' forecasts and the community's snapshots.
 
 The rules that hold for every caller (admin, public pages, API, `load_demo`) live here and
-in `forecasts.aggregation`; the database enforces those it can express as constraints.
+in small modules beside it: forecasts.outcomes (close, resolve, annul), forecasts.forecasting
+(recording a forecast) and forecasts.maths (the arithmetic); the database enforces those it
+can express as constraints.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
+from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from forecasts import aggregation
-from news.models import SEARCH_CONFIG, text_search
+from config.search import search_vector, text_search
+from forecasts import maths
+from news.models import Story
 
-QUESTION_SEARCH_VECTOR = SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
-    "description", "resolution_criteria", weight="B", config=SEARCH_CONFIG
-)
+QUESTION_SEARCH_VECTOR = search_vector("title", "description", "resolution_criteria")
 CLOSING_SOON = timedelta(days=7)
 MIN_OPTIONS = 2
 
@@ -28,7 +29,7 @@ MIN_OPTIONS = 2
 def save_without(instance, running_fields, args, kwargs):
     """Save an existing row without writing its running aggregates.
 
-    Those columns change only through F() updates in forecasts.aggregation; a plain save()
+    Those columns change only through F() updates in forecasts.forecasting; a plain save()
     of an instance loaded a moment earlier would otherwise write a stale count back.
     """
     if instance.pk and not instance._state.adding and kwargs.get("update_fields") is None:
@@ -75,8 +76,6 @@ class QuestionQuerySet(models.QuerySet):
 
     def about(self, topic):
         """Questions hanging on a live story of `topic`."""
-        from news.models import Story
-
         stories = Story.objects.live().filter(topics=topic)
         return self.filter(
             pk__in=StoryQuestion.objects.filter(story__in=stories).values("question")
@@ -137,7 +136,7 @@ class Question(models.Model):
     stories = models.ManyToManyField(
         "news.Story", through="StoryQuestion", related_name="questions", blank=True
     )
-    # Running aggregate of the latest forecast per reader (see forecasts.aggregation).
+    # Running aggregate of the latest forecast per reader (see forecasts.forecasting).
     forecaster_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -277,48 +276,6 @@ class Question(models.Model):
                 for position, label in enumerate(BINARY_LABELS)
             )
 
-    def close(self, now=None):
-        """Stop forecasting now; an already closed or settled question is left alone."""
-        now = now or timezone.now()
-        if self.state(now) != self.State.OPEN:
-            raise ValidationError(f'"{self}" is not open, so it cannot be closed.')
-        self.closes_at = now
-        self.save(update_fields=["closes_at", "updated_at"])
-
-    def resolve(self, option, note="", now=None):
-        """Settle the question on `option`, which must be one of its own."""
-        if self.status not in {self.Status.PUBLISHED}:
-            raise ValidationError(
-                f'"{self}" is {self.get_status_display().lower()}; only a published question '
-                "can be resolved."
-            )
-        if option is None or option.question_id != self.pk:
-            raise ValidationError({"resolved_option": "Pick one of this question's options."})
-        from forecasts.scoring import score_question
-
-        with transaction.atomic():
-            self._settle(self.Status.RESOLVED, option, note, now)
-            score_question(self)
-
-    def annul(self, note="", now=None):
-        """Void the question: no outcome, and nobody is scored on it."""
-        if self.status not in {self.Status.PUBLISHED, self.Status.DRAFT}:
-            raise ValidationError(f'"{self}" is already {self.get_status_display().lower()}.')
-        with transaction.atomic():
-            self._settle(self.Status.ANNULLED, None, note, now)
-            self.scores.all().delete()  # annulled questions score nothing
-
-    def _settle(self, status, option, note, now):
-        """Record an outcome (or none), closing the question now if it was still open."""
-        now = now or timezone.now()
-        self.status = status
-        self.resolved_option = option
-        self.resolved_at = now
-        self.resolution_note = note
-        if self.closes_at > now:
-            self.closes_at = max(now, self.opens_at + timedelta(microseconds=1))
-        self.save()
-
     def community_forecast(self):
         """[(option, probability, percent)] in display order; percents sum to 100.
 
@@ -326,16 +283,44 @@ class Question(models.Model):
         many questions costs one query for all their options.
         """
         options = list(self.options.all())
-        probabilities = aggregation.community_probabilities(
+        probabilities = maths.community_probabilities(
             [option.forecast_sum for option in options], self.forecaster_count
         )
-        percents = aggregation.largest_remainder_percentages(probabilities)
+        percents = maths.largest_remainder_percentages(probabilities)
         return list(zip(options, probabilities, percents, strict=True))
 
 
 class StoryQuestionQuerySet(models.QuerySet):
     def public(self):
         return self.exclude(question__status=Question.Status.DRAFT)
+
+
+def with_questions(stories, options=True):
+    """`stories` with their reader-visible linked questions in order, in `story.public_links`.
+
+    A fixed number of queries however many questions hang on the stories. Without
+    `options`, the questions come without their options: for lists that show only a
+    question's title and state.
+    """
+    if options:
+        links = _public_links().prefetch_related("question__options")
+    else:
+        links = _public_links(select="question")
+    return stories.prefetch_related(Prefetch("links", queryset=links, to_attr="public_links"))
+
+
+def with_featured_question(stories):
+    """`stories` with only their featured question and its options, in `story.featured_links`.
+
+    A list of stories shows one question per story; loading the others and all their
+    options would be most of its work.
+    """
+    links = _public_links().prefetch_related("question__options")[:1]
+    return stories.prefetch_related(Prefetch("links", queryset=links, to_attr="featured_links"))
+
+
+def _public_links(select="question__resolved_option"):
+    return StoryQuestion.objects.public().select_related(select)
 
 
 class StoryQuestion(models.Model):
@@ -402,6 +387,19 @@ class Option(models.Model):
         return ForecastProbability.objects.filter(option=self).exists()
 
 
+class ForecastQuerySet(models.QuerySet):
+    def latest_per_reader(self):
+        """Each reader's newest forecast per question (ties broken by id): the ones the
+        community forecast is made of."""
+        newer = Forecast.objects.filter(
+            models.Q(created_at__gt=models.OuterRef("created_at"))
+            | models.Q(created_at=models.OuterRef("created_at"), pk__gt=models.OuterRef("pk")),
+            user=models.OuterRef("user"),
+            question=models.OuterRef("question"),
+        )
+        return self.filter(~models.Exists(newer))
+
+
 class Forecast(models.Model):
     """One reader's forecast at one time; a newer one replaces it in the aggregate."""
 
@@ -410,6 +408,8 @@ class Forecast(models.Model):
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="forecasts")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ForecastQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 
-from forecasts import aggregation, scoring
+from config.http_cache import CountingOncePaginator, public_page
+from forecasts import forecasting, scoring
 from forecasts.charts import calibration_chart, probability_chart
 from forecasts.forms import ForecastForm
 from forecasts.models import Forecast, Question, Score
-from news.freshness import CountingOncePaginator, public_page
 from news.models import Story, Topic
 
 PAGE_SIZE = 20
@@ -86,7 +86,7 @@ def submit_forecast(request, slug):
     form = ForecastForm(question, request.POST)
     if form.is_valid():
         try:
-            aggregation.record_forecast(
+            forecasting.record_forecast(
                 request.user,
                 question.pk,
                 form.probabilities(),
@@ -104,7 +104,7 @@ def _forecast_form(request, question):
     """Pre-filled with the reader's last forecast, or else the community's."""
     if not request.user.is_authenticated or not question.is_open:
         return None, None
-    mine = aggregation.latest_forecast(request.user, question)
+    mine = forecasting.latest_forecast(request.user, question)
     if mine:
         start = {p.option_id: p.probability for p in mine.probabilities.all()}
     else:
@@ -117,7 +117,7 @@ def _render_question(request, question, form=None, status=200):
     if form is None:
         form, mine = _forecast_form(request, question)
     elif request.user.is_authenticated:
-        mine = aggregation.latest_forecast(request.user, question)
+        mine = forecasting.latest_forecast(request.user, question)
     chart = probability_chart(question, question.snapshots.all())
     context = {"question": question, "chart": chart, "form": form, "mine": mine}
     return render(request, "forecasts/question_detail.html", context, status=status)

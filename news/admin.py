@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.admin import VersionAdmin
 
+from config.history import record, revision_for
 from forecasts.models import StoryQuestion
-from news.history import record, revision_for
 from news.models import Story, Topic
 
 

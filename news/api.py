@@ -4,10 +4,13 @@ import django_filters
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from rest_framework import permissions, serializers, viewsets
+from rest_framework import serializers, viewsets
 
-from config.api import ConditionalMixin, ListFilterMixin, TimeCursorPagination, TimeFilter
-from forecasts.models import Question, StoryQuestion
+from config.api.conditional import ConditionalMixin
+from config.api.filters import ListFilterMixin, TimeFilter
+from config.api.paging import TimeCursorPagination
+from config.api.permissions import EditorsWriteOthersRead
+from forecasts.models import Question, StoryQuestion, with_questions
 from news.models import Story, Topic
 
 
@@ -141,15 +144,6 @@ class StoryFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=Story.objects.search(value).values("pk"))
 
 
-class EditorsWriteOthersRead(permissions.DjangoModelPermissionsOrAnonReadOnly):
-    """Anyone reads; writing needs the model permission (the Editors group has it)."""
-
-    def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return super().has_permission(request, view)
-
-
 class TopicViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """Topics, by name."""
 
@@ -179,4 +173,4 @@ class StoryViewSet(ListFilterMixin, ConditionalMixin, viewsets.ModelViewSet):
         if self.action == "list":
             # Cursor paging walks publication times; an undated draft is reached by slug.
             stories = stories.filter(published_at__isnull=False)
-        return stories.prefetch_related("topics").with_questions(options=False)
+        return with_questions(stories.prefetch_related("topics"), options=False)

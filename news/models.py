@@ -2,13 +2,13 @@
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
-from django.db import connection, models
-from django.db.models import Prefetch
+from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+
+from config.search import search_vector, text_search
 
 
 class Topic(models.Model):
@@ -28,29 +28,8 @@ class Topic(models.Model):
         return reverse("news:topic", args=[self.slug])
 
 
-SEARCH_CONFIG = "english"
 # The index and the query must use the very same expression for PostgreSQL to use the index.
-STORY_SEARCH_VECTOR = SearchVector("headline", weight="A", config=SEARCH_CONFIG) + SearchVector(
-    "summary", "body", weight="B", config=SEARCH_CONFIG
-)
-
-
-def text_search(queryset, query, vector, fields):
-    """Rank matches with PostgreSQL full text search; on SQLite, every word must appear
-    in one of `fields` (no ranking), newest first."""
-    if connection.vendor == "postgresql":
-        search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        return (
-            queryset.annotate(search=vector, rank=SearchRank(vector, search_query))
-            .filter(search=search_query)
-            .order_by("-rank", "-pk")
-        )
-    for word in query.split():
-        match = models.Q()
-        for field in fields:
-            match |= models.Q(**{f"{field}__icontains": word})
-        queryset = queryset.filter(match)
-    return queryset.order_by("-pk")
+STORY_SEARCH_VECTOR = search_vector("headline", "summary", "body")
 
 
 class StoryQuerySet(models.QuerySet):
@@ -66,36 +45,9 @@ class StoryQuerySet(models.QuerySet):
         return self.filter(status=Story.Status.PUBLISHED, published_at__gt=now or timezone.now())
 
     def for_page(self):
-        """All a story page shows: the byline, topics and every visible linked question."""
-        return self.select_related("author").prefetch_related("topics").with_questions()
-
-    def with_questions(self, options=True):
-        """The reader-visible linked questions in order, in `story.public_links`.
-
-        A fixed number of queries however many questions hang on the stories. Without
-        `options`, the questions come without their options: for lists that show only a
-        question's title and state.
-        """
-        if options:
-            links = _public_links().prefetch_related("question__options")
-        else:
-            links = _public_links(select="question")
-        return self.prefetch_related(Prefetch("links", queryset=links, to_attr="public_links"))
-
-    def with_featured_question(self):
-        """Only each story's featured question and its options, in `story.featured_links`.
-
-        A list of stories shows one question per story; loading the others and all their
-        options would be most of its work.
-        """
-        links = _public_links().prefetch_related("question__options")[:1]
-        return self.prefetch_related(Prefetch("links", queryset=links, to_attr="featured_links"))
-
-
-def _public_links(select="question__resolved_option"):
-    from forecasts.models import StoryQuestion
-
-    return StoryQuestion.objects.public().select_related(select)
+        """The byline and topics a story page shows; its questions come from
+        forecasts.models.with_questions()."""
+        return self.select_related("author").prefetch_related("topics")
 
 
 class Story(models.Model):
@@ -202,9 +154,13 @@ class Story(models.Model):
             data["isBasedOn"] = self.source_url
         return {key: value for key, value in data.items() if value not in (None, "", [])}
 
+    # The story's linked questions are the forecasts app's (it depends on news, never the
+    # reverse): forecasts.models.with_questions() and with_featured_question() load them
+    # into `public_links` and `featured_links`, which these two read.
+
     @property
     def featured_link(self):
-        """The first linked question; needs `with_featured_question()` or `with_questions()`."""
+        """The first linked question, if the caller loaded the links."""
         links = getattr(self, "featured_links", None)
         if links is None:
             links = self.public_links

@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
-from forecasts.models import Question
-from news.freshness import CountingOncePaginator, public_page
+from config.http_cache import CountingOncePaginator, public_page
+from forecasts.models import Question, with_featured_question, with_questions
 from news.models import Story, Topic
 
 HOME_STORY_COUNT = 10
@@ -20,7 +20,7 @@ MAX_QUERY_LENGTH = 200
 def home(request):
     questions = Question.objects.visible().with_options()
     context = {
-        "stories": Story.objects.live().with_featured_question()[:HOME_STORY_COUNT],
+        "stories": with_featured_question(Story.objects.live())[:HOME_STORY_COUNT],
         "closing_soon": questions.closing_soon()[:HOME_QUESTION_COUNT],
         "recently_resolved": questions.resolved()[:HOME_QUESTION_COUNT],
         "topics": Topic.objects.all(),
@@ -30,7 +30,7 @@ def home(request):
 
 @public_page
 def story_detail(request, slug):
-    story = get_object_or_404(Story.objects.live().for_page(), slug=slug)
+    story = get_object_or_404(with_questions(Story.objects.live().for_page()), slug=slug)
     return _render_story(request, story)
 
 
@@ -46,7 +46,7 @@ def story_preview(request, slug):
     """A draft or scheduled story as readers will see it; staff with view rights only."""
     if not request.user.has_perm("news.view_story"):
         raise PermissionDenied
-    story = get_object_or_404(Story.objects.for_page(), slug=slug)
+    story = get_object_or_404(with_questions(Story.objects.for_page()), slug=slug)
     response = _render_story(request, story, preview=True)
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -56,7 +56,7 @@ def story_preview(request, slug):
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     stories = CountingOncePaginator(
-        topic.stories.live().with_featured_question(), PAGE_SIZE, count_key=("topic", topic.pk)
+        with_featured_question(topic.stories.live()), PAGE_SIZE, count_key=("topic", topic.pk)
     )
     page = stories.get_page(request.GET.get("page"))
     return render(request, "news/topic_detail.html", {"topic": topic, "page": page})

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
+from config.roles import ensure_editors_group
 from forecasts.models import (
     Forecast,
     ForecastProbability,
@@ -17,7 +18,6 @@ from forecasts.models import (
     StoryQuestion,
 )
 from news.models import Story, Topic
-from news.roles import ensure_editors_group
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from news.roles import EDITORS_GROUP, editor_permission_codenames
+from config.roles import EDITORS_GROUP, editor_permission_codenames
 from tests.factories import EditorFactory, QuestionFactory, StoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 
+from forecasts import outcomes
 from forecasts.models import Option, Question
 from tests.client_helpers import errors_of, inline, queries_for, split_datetime
 from tests.factories import (
@@ -219,7 +220,7 @@ def test_annul_action_voids_the_question(client, editor):
 
 def test_a_resolved_question_cannot_be_edited_back_to_open(client, editor):
     question = QuestionFactory()
-    question.resolve(question.options.first(), "Settled.")
+    outcomes.resolve(question, question.options.first(), "Settled.")
     page = client.get(change_url(question)).content.decode()
     assert 'name="status"' not in page
     assert 'name="closes_at_0"' not in page
@@ -250,9 +251,9 @@ def test_changelist_state_filter_covers_every_state(client, editor):
         "annulled": QuestionFactory(title="An annulled one?"),
         "draft": QuestionFactory(title="A draft one?", status="draft"),
     }
-    titles["closed"].close()
-    titles["resolved"].resolve(titles["resolved"].options.first())
-    titles["annulled"].annul()
+    outcomes.close(titles["closed"])
+    outcomes.resolve(titles["resolved"], titles["resolved"].options.first())
+    outcomes.annul(titles["annulled"])
     for state in titles:
         page = client.get(CHANGELIST, {"state": state}).content.decode()
         shown = {other for other, q in titles.items() if q.title in page}
@@ -262,7 +263,7 @@ def test_changelist_state_filter_covers_every_state(client, editor):
 def test_changelist_filters_by_state_and_kind(client, editor):
     QuestionFactory(title="Open one?")
     closed = QuestionFactory(title="Closed one?")
-    closed.close()
+    outcomes.close(closed)
     QuestionFactory(title="Binary one?", binary=True)
     page = client.get(CHANGELIST, {"state": "closed"}).content.decode()
     assert "Closed one?" in page

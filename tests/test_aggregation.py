@@ -2,7 +2,7 @@
 
 import pytest
 
-from forecasts.aggregation import community_probabilities, largest_remainder_percentages
+from forecasts.maths import community_probabilities, largest_remainder_percentages
 
 
 def test_no_forecasts_yet_gives_every_option_an_equal_share():

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from forecasts import outcomes
 from forecasts.models import Forecast
 from tests.client_helpers import api_client
 from tests.factories import QuestionFactory, UserFactory
@@ -78,7 +79,7 @@ def test_bad_forecasts_are_400s_with_reasons(body, message):
 
 def test_closed_and_unknown_questions_refuse_forecasts():
     question = QuestionFactory(binary=True)
-    question.close()
+    outcomes.close(question)
     api = client_for(UserFactory())
     response = api.post(
         f"/api/v1/questions/{question.slug}/forecasts/",
@@ -212,7 +213,7 @@ def test_throttling_counts_on_redis_as_on_any_cache(settings):
     except OSError:
         pytest.skip("needs Redis on 127.0.0.1:6379")
     settings.CACHES = {
-        "default": {"BACKEND": "config.cache.ForgivingRedisCache",
+        "default": {"BACKEND": "config.redis_cache.ForgivingRedisCache",
                     "LOCATION": "redis://127.0.0.1:6379/9"}
     }  # fmt: skip
     from django.core.cache import cache

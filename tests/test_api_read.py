@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from forecasts import aggregation
+from forecasts import forecasting, outcomes
 from forecasts.models import Question
 from tests.client_helpers import api_client, queries_for
 from tests.factories import (
@@ -68,7 +68,7 @@ def test_drafts_and_scheduled_stories_are_hidden_from_clients(api):
 def test_questions_carry_probabilities_as_numbers_and_percentages(api):
     question = QuestionFactory(options=["A", "B", "C"])
     ids = [o.pk for o in question.options.all()]
-    aggregation.record_forecast(
+    forecasting.record_forecast(
         UserFactory(), question.pk, dict(zip(ids, [0.5, 0.3, 0.2], strict=True))
     )
     data = api.get(f"/api/v1/questions/{question.slug}/").json()
@@ -84,7 +84,7 @@ def test_questions_carry_probabilities_as_numbers_and_percentages(api):
 
 def test_a_resolved_question_and_its_resolution(api):
     question = QuestionFactory(options=["Stay", "Return"])
-    question.resolve(question.options.get(label="Return"), "Handed over.")
+    outcomes.resolve(question, question.options.get(label="Return"), "Handed over.")
     data = api.get(f"/api/v1/questions/{question.slug}/").json()
     assert data["state"] == "resolved"
     assert data["resolution"]["option"]["label"] == "Return"
@@ -135,12 +135,12 @@ def test_question_filters(api, query, expected):
         story=StoryFactory(slug="the-story", topics=[TopicFactory(slug="syria")]), question=open_q
     )
     QuestionFactory(slug="soon-q", binary=True, closes_at=NOW + timedelta(days=1))
-    QuestionFactory(slug="closed-q").close()
+    outcomes.close(QuestionFactory(slug="closed-q"))
     QuestionFactory(slug="future-q", opens_at=NOW + timedelta(days=5))
     resolved = QuestionFactory(slug="resolved-q", closes_at=NOW + timedelta(days=90))
-    resolved.resolve(resolved.options.first())
+    outcomes.resolve(resolved, resolved.options.first())
     annulled = QuestionFactory(slug="annulled-q", closes_at=NOW + timedelta(days=90))
-    annulled.annul()
+    outcomes.annul(annulled)
     if query.startswith("closes_before"):
         expected = {
             q.slug

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from forecasts import outcomes
 from forecasts.models import Option, Question, Score
 from news.models import Story
 from tests.client_helpers import api_client
@@ -220,7 +221,7 @@ def test_duplicate_option_ids_and_kind_changes_are_checked():
 
 def test_the_api_refuses_to_change_or_delete_a_settled_question():
     question = QuestionFactory()
-    question.resolve(question.options.first(), "Settled.")
+    outcomes.resolve(question, question.options.first(), "Settled.")
     editor = as_user(EditorFactory())
     url = f"/api/v1/questions/{question.slug}/"
     assert editor.patch(url, {"title": "Rewritten"}, format="json").status_code == 400
@@ -231,12 +232,12 @@ def test_the_api_refuses_to_change_or_delete_a_settled_question():
 
 
 def test_resolving_on_an_option_added_after_forecasts_scores_it_as_zero():
-    from forecasts import aggregation
+    from forecasts import forecasting
 
     question = QuestionFactory(options=["A", "B"])
     reader = UserFactory()
     ids = [o.pk for o in question.options.all()]
-    aggregation.record_forecast(reader, question.pk, dict(zip(ids, [0.6, 0.4], strict=True)))
+    forecasting.record_forecast(reader, question.pk, dict(zip(ids, [0.6, 0.4], strict=True)))
     late = Option.objects.create(question=question, label="C", position=2)
     response = as_user(EditorFactory()).post(
         f"/api/v1/questions/{question.slug}/resolve/", {"option": late.pk, "note": "C."},

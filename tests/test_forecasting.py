@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from forecasts import aggregation
+from forecasts import forecasting, maths, outcomes, recompute
 from forecasts.models import Forecast, ForecastSnapshot, Question
 from tests.factories import QuestionFactory, UserFactory
 
@@ -29,19 +29,19 @@ def community(question):
 
 def test_first_forecast_counts_a_forecaster_and_moves_the_community():
     question = QuestionFactory(binary=True)
-    aggregation.record_forecast(UserFactory(), question.pk, by_label(question, Yes=0.7, No=0.3))
+    forecasting.record_forecast(UserFactory(), question.pk, by_label(question, Yes=0.7, No=0.3))
     question.refresh_from_db()
     assert question.forecaster_count == 1
     assert community(question) == {"Yes": 70, "No": 30}
-    aggregation.record_forecast(UserFactory(), question.pk, by_label(question, Yes=0.5, No=0.5))
+    forecasting.record_forecast(UserFactory(), question.pk, by_label(question, Yes=0.5, No=0.5))
     assert community(question) == {"Yes": 60, "No": 40}
 
 
 def test_a_readers_new_forecast_replaces_their_old_one_in_the_aggregate():
     question = QuestionFactory(binary=True)
     reader = UserFactory()
-    aggregation.record_forecast(reader, question.pk, by_label(question, Yes=0.9, No=0.1))
-    aggregation.record_forecast(reader, question.pk, by_label(question, Yes=0.2, No=0.8))
+    forecasting.record_forecast(reader, question.pk, by_label(question, Yes=0.9, No=0.1))
+    forecasting.record_forecast(reader, question.pk, by_label(question, Yes=0.2, No=0.8))
     question.refresh_from_db()
     assert question.forecaster_count == 1
     assert community(question) == {"Yes": 20, "No": 80}
@@ -50,7 +50,7 @@ def test_a_readers_new_forecast_replaces_their_old_one_in_the_aggregate():
 
 def test_normalise_scales_the_numbers_to_100_percent():
     question = QuestionFactory(options=["A", "B"])
-    aggregation.record_forecast(
+    forecasting.record_forecast(
         UserFactory(), question.pk, by_label(question, A=3, B=1), normalise=True
     )
     assert community(question) == {"A": 75, "B": 25}
@@ -70,7 +70,7 @@ def test_normalise_scales_the_numbers_to_100_percent():
 def test_bad_forecasts_are_refused_with_a_reason_and_change_nothing(shares, message):
     question = QuestionFactory(options=["A", "B"])
     with pytest.raises(ValidationError, match=message.replace("(", r"\(").replace(".", r"\.")):
-        aggregation.record_forecast(UserFactory(), question.pk, by_label(question, **shares))
+        forecasting.record_forecast(UserFactory(), question.pk, by_label(question, **shares))
     question.refresh_from_db()
     assert question.forecaster_count == 0
     assert not Forecast.objects.exists()
@@ -80,7 +80,7 @@ def test_options_of_another_question_are_refused():
     question, other = QuestionFactory(options=["A", "B"]), QuestionFactory(options=["A", "B"])
     mixed = {question.options.first().pk: 0.5, other.options.first().pk: 0.5}
     with pytest.raises(ValidationError, match="not this question's"):
-        aggregation.record_forecast(UserFactory(), question.pk, mixed)
+        forecasting.record_forecast(UserFactory(), question.pk, mixed)
 
 
 @pytest.mark.parametrize(
@@ -94,24 +94,24 @@ def test_options_of_another_question_are_refused():
 def test_closed_and_not_yet_open_questions_take_no_forecasts(make):
     question = make()
     with pytest.raises(ValidationError, match="not open for forecasts"):
-        aggregation.record_forecast(
+        forecasting.record_forecast(
             UserFactory(), question.pk, by_label(question, Yes=0.5, No=0.5)
         )
 
 
 def test_resolved_annulled_draft_and_unknown_questions_take_no_forecasts():
     resolved, annulled = QuestionFactory(binary=True), QuestionFactory(binary=True)
-    resolved.resolve(resolved.options.first())
-    annulled.annul()
+    outcomes.resolve(resolved, resolved.options.first())
+    outcomes.annul(annulled)
     draft = QuestionFactory(binary=True, status=Question.Status.DRAFT)
     for question in (resolved, annulled):
         with pytest.raises(ValidationError, match="not open"):
-            aggregation.record_forecast(
+            forecasting.record_forecast(
                 UserFactory(), question.pk, by_label(question, Yes=0.5, No=0.5)
             )
     for question_id in (draft.pk, 10**9):
         with pytest.raises(ValidationError, match="no such question"):
-            aggregation.record_forecast(UserFactory(), question_id, {})
+            forecasting.record_forecast(UserFactory(), question_id, {})
 
 
 def test_snapshots_are_coalesced_to_a_bounded_number_per_hour():
@@ -121,12 +121,12 @@ def test_snapshots_are_coalesced_to_a_bounded_number_per_hour():
         start += timedelta(hours=1)
     # 120 forecasts over one hour, one every 30 seconds.
     for n in range(120):
-        aggregation.record_forecast(
+        forecasting.record_forecast(
             UserFactory(), question.pk, by_label(question, Yes=0.6, No=0.4),
             now=start + timedelta(seconds=30 * n),
         )  # fmt: skip
     snapshots = ForecastSnapshot.objects.filter(question=question)
-    assert snapshots.count() == aggregation.SNAPSHOTS_PER_HOUR
+    assert snapshots.count() == forecasting.SNAPSHOTS_PER_HOUR
     last = snapshots.order_by("-taken_at").first()
     assert last.forecaster_count == 120
     assert math.isclose(sum(last.probabilities.values()), 1)
@@ -135,12 +135,12 @@ def test_snapshots_are_coalesced_to_a_bounded_number_per_hour():
 def test_the_snapshot_shows_the_community_forecast_as_stored_after_revisions():
     question = QuestionFactory(binary=True)
     first, second = UserFactory(), UserFactory()
-    aggregation.record_forecast(first, question.pk, by_label(question, Yes=0.9, No=0.1))
-    aggregation.record_forecast(second, question.pk, by_label(question, Yes=0.3, No=0.7))
-    aggregation.record_forecast(first, question.pk, by_label(question, Yes=0.5, No=0.5))
+    forecasting.record_forecast(first, question.pk, by_label(question, Yes=0.9, No=0.1))
+    forecasting.record_forecast(second, question.pk, by_label(question, Yes=0.3, No=0.7))
+    forecasting.record_forecast(first, question.pk, by_label(question, Yes=0.5, No=0.5))
     question.refresh_from_db()
     options = list(question.options.all())
-    expected = aggregation.community_probabilities(
+    expected = maths.community_probabilities(
         [o.forecast_sum for o in options], question.forecaster_count
     )
     last = ForecastSnapshot.objects.filter(question=question).latest("taken_at")
@@ -152,10 +152,10 @@ def test_the_snapshot_shows_the_community_forecast_as_stored_after_revisions():
 def test_a_late_clock_does_not_rewrite_later_snapshots():
     question = QuestionFactory(binary=True)
     now = timezone.now()
-    aggregation.record_forecast(
+    forecasting.record_forecast(
         UserFactory(), question.pk, by_label(question, Yes=0.6, No=0.4), now=now
     )
-    aggregation.record_forecast(
+    forecasting.record_forecast(
         UserFactory(), question.pk, by_label(question, Yes=0.2, No=0.8),
         now=now - timedelta(minutes=30),
     )  # fmt: skip
@@ -166,7 +166,7 @@ def test_a_quiet_question_keeps_every_change():
     question = QuestionFactory(binary=True)
     now = timezone.now()
     for hours in (0, 1, 2):
-        aggregation.record_forecast(
+        forecasting.record_forecast(
             UserFactory(), question.pk, by_label(question, Yes=0.6, No=0.4),
             now=now + timedelta(hours=hours),
         )  # fmt: skip
@@ -179,10 +179,10 @@ def test_a_forecast_costs_queries_in_proportion_to_options_not_forecasts(
     question = QuestionFactory(options=[f"O{i}" for i in range(4)])
     shares = {o.pk: 0.25 for o in question.options.all()}
     for _ in range(30):
-        aggregation.record_forecast(UserFactory(), question.pk, shares)
+        forecasting.record_forecast(UserFactory(), question.pk, shares)
     reader = UserFactory()
     with django_assert_max_num_queries(16):
-        aggregation.record_forecast(reader, question.pk, shares)
+        forecasting.record_forecast(reader, question.pk, shares)
 
 
 def test_recompute_agrees_with_the_running_sums_and_repairs_drift():
@@ -190,7 +190,7 @@ def test_recompute_agrees_with_the_running_sums_and_repairs_drift():
     readers = [UserFactory() for _ in range(5)]
     for n, reader in enumerate(readers * 2):
         shares = {"A": 0.2 + n / 100, "B": 0.5, "C": 0.3 - n / 100}
-        aggregation.record_forecast(reader, question.pk, by_label(question, **shares))
+        forecasting.record_forecast(reader, question.pk, by_label(question, **shares))
     out = StringIO()
     call_command("recompute_forecasts", "--check", stdout=out)
     assert "No drift." in out.getvalue()
@@ -202,7 +202,7 @@ def test_recompute_agrees_with_the_running_sums_and_repairs_drift():
     call_command("recompute_forecasts", stdout=out)
     assert "forecasters 9 → 5" in out.getvalue()
     assert "1 question(s) drifted; fixed." in out.getvalue()
-    sums, count = aggregation.recompute(question)
+    sums, count = recompute.recompute(question)
     assert question.options.get(label="A").forecast_sum == pytest.approx(
         sums[question.options.get(label="A").pk]
     )
@@ -213,7 +213,7 @@ def test_saving_a_question_or_option_never_writes_back_stale_running_sums():
     question = QuestionFactory(binary=True)
     stale_question = Question.objects.get(pk=question.pk)
     stale_option = question.options.get(label="Yes")
-    aggregation.record_forecast(UserFactory(), question.pk, by_label(question, Yes=0.7, No=0.3))
+    forecasting.record_forecast(UserFactory(), question.pk, by_label(question, Yes=0.7, No=0.3))
     stale_question.title = "Edited while a reader forecast"
     stale_question.save()
     stale_option.label = "YES"

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from forecasts import aggregation
+from forecasts import forecasting, recompute
 from forecasts.models import Question
 from tests.factories import QuestionFactory, UserFactory
 
@@ -28,7 +28,7 @@ def test_parallel_forecasts_end_with_sums_equal_to_a_recomputation():
             for n in range(FORECASTS_EACH):
                 a = 0.1 + ((seed * 7 + n * 3) % 8) / 10  # 0.1 .. 0.8
                 shares = dict(zip(options, [a, (1 - a) / 2, (1 - a) / 2], strict=True))
-                aggregation.record_forecast(reader, question.pk, shares)
+                forecasting.record_forecast(reader, question.pk, shares)
         except Exception as error:  # reported below
             errors.append(error)
         finally:
@@ -41,7 +41,7 @@ def test_parallel_forecasts_end_with_sums_equal_to_a_recomputation():
         thread.join()
     assert errors == []
     question = Question.objects.get(pk=question.pk)
-    sums, count = aggregation.recompute(question)
+    sums, count = recompute.recompute(question)
     assert question.forecaster_count == count == THREADS
     for option in question.options.all():
         assert option.forecast_sum == pytest.approx(sums[option.pk], abs=1e-9)

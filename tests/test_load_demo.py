@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from forecasts import outcomes
 from forecasts.models import Option, Question, StoryQuestion
 from news.demo import DEMO_PATH
 from news.models import Story, Topic
@@ -182,7 +183,7 @@ def test_a_problem_found_while_writing_rolls_everything_back(tmp_path):
 def test_reloading_never_reopens_a_question_an_editor_settled():
     load()
     question = Question.objects.get(slug="iraq-returns-equipment")
-    question.annul("Equipment was never inventoried.")
+    outcomes.annul(question, "Equipment was never inventoried.")
     assert "nothing changed" in load()
     question.refresh_from_db()
     assert question.status == Question.Status.ANNULLED

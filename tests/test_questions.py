@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from forecasts import outcomes
 from forecasts.models import Option, Question
 from tests.factories import QuestionFactory
 
@@ -158,9 +159,9 @@ def test_options_keep_their_order():
 def test_a_settled_question_cannot_be_reopened_through_the_model(settle):
     question = QuestionFactory()
     if settle == "resolve":
-        question.resolve(question.options.first(), "Settled.")
+        outcomes.resolve(question, question.options.first(), "Settled.")
     else:
-        question.annul("Unclear.")
+        outcomes.annul(question, "Unclear.")
     question.status = Question.Status.PUBLISHED
     question.resolved_option = None
     with pytest.raises(ValidationError) as error:
@@ -171,17 +172,17 @@ def test_a_settled_question_cannot_be_reopened_through_the_model(settle):
 def test_resolve_refuses_an_option_of_another_question_and_a_draft():
     question = QuestionFactory()
     with pytest.raises(ValidationError):
-        question.resolve(QuestionFactory().options.first())
+        outcomes.resolve(question, QuestionFactory().options.first())
     draft = QuestionFactory(status=Question.Status.DRAFT)
     with pytest.raises(ValidationError, match="only a published question can be resolved"):
-        draft.resolve(draft.options.first())
+        outcomes.resolve(draft, draft.options.first())
     question.refresh_from_db()
     assert question.status == Question.Status.PUBLISHED
 
 
 def test_resolving_an_open_question_closes_it_now():
     question = QuestionFactory()
-    question.resolve(question.options.last(), "Early news.")
+    outcomes.resolve(question, question.options.last(), "Early news.")
     assert question.closes_at <= timezone.now()
     assert question.state() == Question.State.RESOLVED
 
@@ -190,7 +191,7 @@ def test_community_forecast_follows_the_running_sums():
     question = QuestionFactory(options=["Stay", "Leave"])
     stay, leave = question.options.all()
     # Two readers: (0.7, 0.3) and (0.5, 0.5) -> 60% / 40%.
-    # Written the way forecasts.aggregation writes them: by update, never by save().
+    # Written the way forecasts.forecasting writes them: by update, never by save().
     Option.objects.filter(pk=stay.pk).update(forecast_sum=1.2)
     Option.objects.filter(pk=leave.pk).update(forecast_sum=0.8)
     Question.objects.filter(pk=question.pk).update(forecaster_count=2)

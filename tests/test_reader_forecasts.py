@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
-from forecasts import aggregation
+from forecasts import forecasting, outcomes
 from forecasts.models import Forecast, Question
 from tests.factories import QuestionFactory, UserFactory
 
@@ -100,7 +100,7 @@ def test_normalise_for_me_accepts_any_total(client, reader):
 
 def test_a_closed_question_shows_no_form_and_refuses_posts(client, reader):
     question = QuestionFactory(binary=True)
-    question.close()
+    outcomes.close(question)
     assert 'name="option_' not in client.get(question.get_absolute_url()).content.decode()
     response = client.post(forecast_url(question), form_data(question, 50, 50))
     assert response.status_code == 400
@@ -117,7 +117,7 @@ def test_a_reader_never_sees_another_readers_forecast(client, reader):
     question = QuestionFactory(binary=True)
     other = UserFactory(username="other")
     ids = [o.pk for o in question.options.all()]
-    aggregation.record_forecast(other, question.pk, dict(zip(ids, [0.83, 0.17], strict=True)))
+    forecasting.record_forecast(other, question.pk, dict(zip(ids, [0.83, 0.17], strict=True)))
     page = client.get(question.get_absolute_url()).content.decode()
     assert "Your forecast" in page
     assert re.findall(r'name="option_\d+" value="([\d.]+)"', page) == ["83.0", "17.0"]  # community
@@ -132,7 +132,7 @@ def test_my_forecasts_lists_open_and_resolved_with_scores(client, reader):
     settled = QuestionFactory(title="Settled?", binary=True)
     for question in (open_question, settled):
         client.post(forecast_url(question), form_data(question, 80, 20))
-    settled.resolve(settled.options.get(label="Yes"))
+    outcomes.resolve(settled, settled.options.get(label="Yes"))
     page = re.sub(r"\s+", " ", client.get(reverse("readers:my_forecasts")).content.decode())
     open_part, settled_part = page.split("Resolved and annulled")
     assert "Still open?" in open_part

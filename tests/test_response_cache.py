@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from forecasts import aggregation
-from news import freshness
+from config import versions
+from forecasts import forecasting
 from tests.client_helpers import api_client
 from tests.factories import QuestionFactory, StoryFactory, UserFactory
 
@@ -63,15 +63,15 @@ def test_a_new_forecast_reaches_its_reader_at_once_and_anonymous_readers_within_
     assert "50%" in client.get(url).content.decode()
     reader = UserFactory()
     yes, no = question.options.all()
-    aggregation.record_forecast(reader, question.pk, {yes.pk: 0.8, no.pk: 0.2})
+    forecasting.record_forecast(reader, question.pk, {yes.pk: 0.8, no.pk: 0.2})
     assert "80%" not in client.get(url).content.decode()  # the stored page, for now
 
     signed_in = type(client)()
     signed_in.force_login(reader)
     assert "80%" in signed_in.get(url).content.decode()
 
-    later = freshness.clock_bucket() + 1
-    monkeypatch.setattr(freshness, "clock_bucket", lambda: later)
+    later = versions.clock_bucket() + 1
+    monkeypatch.setattr(versions, "clock_bucket", lambda: later)
     assert "80%" in client.get(url).content.decode()
 
 
@@ -140,7 +140,7 @@ def test_a_replayed_answer_says_how_old_it_is(client, monkeypatch):
     assert not first.has_header("Age")
     made = time.time()
     monkeypatch.setattr(time, "time", lambda: made + 7)
-    monkeypatch.setattr(freshness, "clock_bucket", lambda: 1)  # still the same slice
+    monkeypatch.setattr(versions, "clock_bucket", lambda: 1)  # still the same slice
     client.get(url)  # stored under the patched slice
     monkeypatch.setattr(time, "time", lambda: made + 19)
     again = client.get(url)
@@ -173,12 +173,12 @@ def test_a_write_in_a_transaction_retires_the_version_again_when_it_commits(
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         StoryFactory()
         StoryFactory()
-        during = freshness.editorial_version()
-    assert freshness.editorial_version() != during
+        during = versions.editorial_version()
+    assert versions.editorial_version() != during
 
 
 def test_views_that_did_not_opt_in_never_touch_the_response_cache(client, monkeypatch):
-    from news.freshness import PublicResponseCache
+    from config.response_cache import PublicResponseCache
 
     def refuse(request):
         raise AssertionError(f"looked up {request.path}")
@@ -203,13 +203,13 @@ def test_list_pages_count_their_rows_once_per_version_and_stay_right(client, set
 
 def test_a_rendered_page_or_api_read_reads_the_content_version_once(client, monkeypatch):
     reads = []
-    real = freshness.content_version
+    real = versions.content_version
 
     def counted():
         reads.append(1)
         return real()
 
-    monkeypatch.setattr(freshness, "content_version", counted)
+    monkeypatch.setattr(versions, "content_version", counted)
     question = QuestionFactory()
     for url in (question.get_absolute_url(), f"/api/v1/questions/{question.slug}/"):
         reads.clear()

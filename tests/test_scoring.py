@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from forecasts import aggregation, scoring
+from forecasts import forecasting, outcomes, scoring
 from forecasts.models import Forecast, ForecastProbability, Score
 from tests.factories import QuestionFactory, UserFactory
 
@@ -20,9 +20,9 @@ def shares(question, *values):
 def test_resolution_scores_every_forecaster_and_the_community():
     question = QuestionFactory(options=["A", "B", "C"])
     first, second = UserFactory(), UserFactory()
-    aggregation.record_forecast(first, question.pk, shares(question, 0.7, 0.2, 0.1))
-    aggregation.record_forecast(second, question.pk, shares(question, 0.2, 0.5, 0.3))
-    question.resolve(question.options.get(label="A"), "A happened.")
+    forecasting.record_forecast(first, question.pk, shares(question, 0.7, 0.2, 0.1))
+    forecasting.record_forecast(second, question.pk, shares(question, 0.2, 0.5, 0.3))
+    outcomes.resolve(question, question.options.get(label="A"), "A happened.")
     mine = Score.objects.get(user=first)
     assert mine.brier == pytest.approx(0.09 + 0.04 + 0.01)
     assert mine.log_score == pytest.approx(math.log(0.7))
@@ -38,23 +38,23 @@ def test_resolution_scores_every_forecaster_and_the_community():
 def test_the_forecast_that_stood_at_close_is_the_one_scored():
     question = QuestionFactory(options=["Yes", "No"])
     reader = UserFactory()
-    aggregation.record_forecast(reader, question.pk, shares(question, 0.3, 0.7))
-    aggregation.record_forecast(reader, question.pk, shares(question, 0.8, 0.2))
+    forecasting.record_forecast(reader, question.pk, shares(question, 0.3, 0.7))
+    forecasting.record_forecast(reader, question.pk, shares(question, 0.8, 0.2))
     # A forecast stamped after the close (as if it slipped in late) is not scored.
     late = Forecast.objects.create(
         user=reader, question=question, created_at=question.closes_at + timedelta(hours=1)
     )
     for option, value in zip(question.options.all(), (0.01, 0.99), strict=True):
         ForecastProbability.objects.create(forecast=late, option=option, probability=value)
-    question.resolve(question.options.get(label="Yes"))
+    outcomes.resolve(question, question.options.get(label="Yes"))
     score = Score.objects.get(user=reader)
     assert score.brier == pytest.approx(0.04 + 0.04)
 
 
 def test_annulled_questions_score_nothing():
     question = QuestionFactory(binary=True)
-    aggregation.record_forecast(UserFactory(), question.pk, shares(question, 0.6, 0.4))
-    question.annul("Unclear wording.")
+    forecasting.record_forecast(UserFactory(), question.pk, shares(question, 0.6, 0.4))
+    outcomes.annul(question, "Unclear wording.")
     assert not Score.objects.exists()
     # Rescoring an annulled question (say, after a stray score) leaves none behind.
     Score.objects.create(question=question, brier=0.5, log_score=-0.5, probabilities={})
@@ -64,7 +64,7 @@ def test_annulled_questions_score_nothing():
 
 def test_a_question_nobody_forecast_scores_the_communitys_even_split():
     question = QuestionFactory(options=["A", "B", "C", "D"])
-    question.resolve(question.options.first())
+    outcomes.resolve(question, question.options.first())
     community = Score.objects.get()
     assert community.user is None
     assert community.brier == pytest.approx(0.75)  # (0.75)² + 3 * (0.25)²
@@ -74,8 +74,8 @@ def resolved_with(forecasts, outcome=0, options=("A", "B")):
     """A resolved question; `forecasts` maps readers to their probabilities."""
     question = QuestionFactory(options=list(options))
     for reader, values in forecasts.items():
-        aggregation.record_forecast(reader, question.pk, shares(question, *values))
-    question.resolve(list(question.options.all())[outcome])
+        forecasting.record_forecast(reader, question.pk, shares(question, *values))
+    outcomes.resolve(question, list(question.options.all())[outcome])
     return question
 
 
@@ -135,7 +135,7 @@ def test_reader_pages_cost_fixed_queries(client):
         for _ in range(count):
             resolved_with({reader: (0.7, 0.3), **dict.fromkeys(others, (0.4, 0.6))})
             open_question = QuestionFactory(options=["A", "B"])
-            aggregation.record_forecast(reader, open_question.pk, shares(open_question, 0.5, 0.5))
+            forecasting.record_forecast(reader, open_question.pk, shares(open_question, 0.5, 0.5))
 
     round_of_questions(scoring.MIN_QUESTIONS_FOR_LEADERBOARD)
     client.force_login(reader)

@@ -57,7 +57,7 @@ def test_database_and_redis_come_from_their_urls():
     assert result.returncode == 0, result.stderr
     _, _, engine, cache = result.stdout.split()
     assert engine == "django.db.backends.postgresql"
-    assert cache == "config.cache.ForgivingRedisCache"
+    assert cache == "config.redis_cache.ForgivingRedisCache"
 
 
 @pytest.mark.parametrize("value", ["maybe", "2"])

@@ -11,17 +11,13 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
-from config.api import (
-    ConditionalMixin,
-    ListFilterMixin,
-    TimeCursorPagination,
-    TimeField,
-    TimeFilter,
-)
-from forecasts import aggregation
+from config.api.conditional import ConditionalMixin
+from config.api.filters import ListFilterMixin, TimeField, TimeFilter
+from config.api.paging import TimeCursorPagination
+from config.api.permissions import EditorsWriteOthersRead
+from forecasts import forecasting, outcomes
 from forecasts.api import serializers as s
 from forecasts.models import Forecast, ForecastSnapshot, Question
-from news.api import EditorsWriteOthersRead
 from news.models import Story, Topic
 
 STATES = {
@@ -131,7 +127,7 @@ class QuestionViewSet(ListFilterMixin, ConditionalMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def close(self, request, slug=None):
         """Stop forecasting now."""
-        return self._editor_action(request, lambda question: question.close())
+        return self._editor_action(request, lambda question: outcomes.close(question))
 
     @extend_schema(request=s.ResolveSerializer, responses=s.QuestionSerializer)
     @action(detail=True, methods=["post"])
@@ -144,7 +140,7 @@ class QuestionViewSet(ListFilterMixin, ConditionalMixin, viewsets.ModelViewSet):
             option = question.options.filter(pk=body.validated_data["option"]).first()
             if option is None:
                 raise APIValidationError({"option": ["Pick one of this question's options."]})
-            question.resolve(option, body.validated_data["note"])
+            outcomes.resolve(question, option, body.validated_data["note"])
 
         return self._editor_action(request, resolve)
 
@@ -154,7 +150,9 @@ class QuestionViewSet(ListFilterMixin, ConditionalMixin, viewsets.ModelViewSet):
         """Void the question: no outcome, nobody is scored."""
         body = s.AnnulSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._editor_action(request, lambda q: q.annul(body.validated_data["note"]))
+        return self._editor_action(
+            request, lambda q: outcomes.annul(q, body.validated_data["note"])
+        )
 
     @extend_schema(responses=s.ResolutionSerializer)
     @action(detail=True, methods=["get"])
@@ -219,7 +217,7 @@ class QuestionViewSet(ListFilterMixin, ConditionalMixin, viewsets.ModelViewSet):
         body = s.ForecastInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            forecast = aggregation.record_forecast(
+            forecast = forecasting.record_forecast(
                 request.user,
                 question.pk,
                 body.validated_data["probabilities"],

@@ -1,9 +1,9 @@
-"""The "Editors" group with exactly the permissions in news.roles."""
+"""The "Editors" group with exactly the permissions in config.roles."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from news.roles import EDITORS_GROUP, ensure_editors_group
+from config.roles import EDITORS_GROUP, ensure_editors_group
 
 
 def create_group(apps, schema_editor):

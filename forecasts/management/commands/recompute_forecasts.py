@@ -5,7 +5,7 @@ import math
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from forecasts import aggregation
+from forecasts import recompute
 from forecasts.models import Option, Question
 
 DRIFT = 1e-6
@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 questions = {
                     q.pk: q for q in Question.objects.select_for_update().filter(pk__in=chunk)
                 }
-                sums, counts = aggregation.rebuilt_totals(chunk)
+                sums, counts = recompute.rebuilt_totals(chunk)
                 stored = Option.objects.filter(question_id__in=chunk).select_related("question")
                 problems = {}
                 for pk, question in questions.items():
@@ -49,7 +49,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"{slug}: " + "; ".join(found))
                 drifted += len(problems)
                 if problems and not check:
-                    aggregation.store_totals(sums, counts)
+                    recompute.store_totals(sums, counts)
         verdict = "fixed" if not check else "found"
         summary = f"{drifted} question(s) drifted; {verdict}." if drifted else "No drift."
         self.stdout.write(summary)

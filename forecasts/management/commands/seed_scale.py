@@ -1,7 +1,7 @@
 """`manage.py seed_scale`: a large synthetic newsroom for benchmarks, by bulk inserts.
 
 The community aggregates are then rebuilt from the raw forecasts with the same code as
-`recompute_forecasts` (forecasts.aggregation), so they equal what forecasting one by one
+`recompute_forecasts` (forecasts.recompute), so they equal what forecasting one by one
 would have given.
 """
 
@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from forecasts import aggregation
+from forecasts import maths, outcomes, recompute
 from forecasts.models import (
     Forecast,
     ForecastProbability,
@@ -227,8 +227,8 @@ class Command(BaseCommand):
     def _totals_and_snapshots(self, questions, now):
         progress = Progress("aggregates", len(questions))
         for chunk in batches([q.pk for q in questions], 1000):
-            sums, counts = aggregation.rebuilt_totals(chunk)
-            aggregation.store_totals(sums, counts)
+            sums, counts = recompute.rebuilt_totals(chunk)
+            recompute.store_totals(sums, counts)
             by_question = {}
             for option in Option.objects.filter(question_id__in=chunk).order_by(
                 "question_id", "position"
@@ -236,7 +236,7 @@ class Command(BaseCommand):
                 by_question.setdefault(option.question_id, []).append(option.pk)
             snapshots = []
             for question_id, options in by_question.items():
-                values = aggregation.community_probabilities(
+                values = maths.community_probabilities(
                     [sums[pk] for pk in options], counts[question_id]
                 )
                 snapshots.append(
@@ -257,5 +257,7 @@ class Command(BaseCommand):
         progress = Progress("resolutions", len(chosen))
         for question in chosen:
             question.refresh_from_db()
-            question.resolve(Option.objects.get(pk=rng.choice(option_ids[question.pk])), "Seeded.")
+            outcomes.resolve(
+                question, Option.objects.get(pk=rng.choice(option_ids[question.pk])), "Seeded."
+            )
             progress.advance(1)

@@ -9,7 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from news.roles import EDITORS_GROUP
+from config.roles import EDITORS_GROUP
 
 PASSWORD_VARIABLE = "EDITOR_PASSWORD"  # noqa: S105 - the name of a variable
 

@@ -1,20 +1,18 @@
-"""Reader accounts: sign up, and log in with a limit on failed attempts.
+"""Reader accounts: sign up, and log in with a limit on failed attempts (config.login_lockout).
 
 Everything else (log out, password change and reset) is django.contrib.auth's own views.
 """
 
-import hashlib
-
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.views import LoginView
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
+
+from config.login_lockout import check_login_allowed, record_login_failure
 
 
 class SignupForm(UserCreationForm):
@@ -24,33 +22,6 @@ class SignupForm(UserCreationForm):
         model = get_user_model()
         fields = ["username", "email"]
         help_texts = {"username": "Shown on the leaderboard. Letters, digits and @/./+/-/_."}
-
-
-def _attempts_key(request, username):
-    # Hashed: a username is anything a client typed, and cache keys must stay short and safe.
-    raw = f"{request.META.get('REMOTE_ADDR', '')}:{(username or '').casefold()}"
-    return "login-failures:" + hashlib.sha256(raw.encode()).hexdigest()
-
-
-def check_login_allowed(request, username):
-    """Raise ValidationError once LOGIN_ATTEMPTS failures from this address for this
-    username happened within LOGIN_LOCKOUT_SECONDS. The site's form and the API's token
-    endpoint both call it."""
-    if (cache.get(_attempts_key(request, username)) or 0) >= settings.LOGIN_ATTEMPTS:
-        minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
-        raise ValidationError(
-            f"Too many failed attempts. Try again in {minutes} minutes, or reset your password.",
-            code="rate_limited",
-        )
-
-
-def record_login_failure(request, username):
-    key = _attempts_key(request, username)
-    if not cache.add(key, 1, settings.LOGIN_LOCKOUT_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
 
 
 class RateLimitedAuthenticationForm(AuthenticationForm):

@@ -1,7 +1,7 @@
-"""Classes DRF loads as defaults while it is still importing its own views: rate limits
-and the JSON parser. (A module of their own, so importing them never imports DRF views.)
+"""API rate limits: a fixed-window counter per client, O(1) per request.
 
-Rate limits: a fixed-window counter per client, O(1) per request.
+DRF loads these as defaults while it is still importing its own views, so this module
+must never import DRF's views (nor config.api.errors, which does).
 
 DRF's own throttles keep every request's timestamp in the cache and rewrite the whole
 list on each request, which costs more the busier a client is; a counter per window
@@ -13,7 +13,6 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from rest_framework import exceptions, parsers
 from rest_framework.throttling import BaseThrottle
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -53,7 +52,7 @@ class WindowThrottle(BaseThrottle):
         window = int(now // period)
         self.wait_seconds = period - now % period
         key = f"throttle:{self.scope}:{ident}:{window}"
-        if hasattr(cache, "count_and_get_many"):  # config.cache.ForgivingRedisCache
+        if hasattr(cache, "count_and_get_many"):  # config.redis_cache.ForgivingRedisCache
             count, self.fetched = cache.count_and_get_many(key, period + 1, fetch)
             return count is None or count <= limit
         self.fetched = cache.get_many(fetch) if fetch else {}
@@ -110,13 +109,3 @@ class ReaderThrottle(WindowThrottle):
 
     def ident(self, request):
         return request.user.pk
-
-
-class JSONParser(parsers.JSONParser):
-    """A body nested too deep for Python is bad input (400), not a crash."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None

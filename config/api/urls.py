@@ -1,0 +1,36 @@
+"""/api/v1/ routes, the token endpoint, and the schema and its docs."""
+
+from django.urls import include, path
+from django.views.decorators.csp import csp_override
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from config.api.tokens import TokenView
+from forecasts.api.views import ForecastViewSet, QuestionViewSet
+from news.api import StoryViewSet, TopicViewSet
+
+router = DefaultRouter()
+router.include_format_suffixes = False  # one URL per resource: JSON only
+router.register("topics", TopicViewSet)
+router.register("stories", StoryViewSet)
+router.register("questions", QuestionViewSet)
+router.register("forecasts", ForecastViewSet, basename="forecast")
+
+# Swagger UI's page carries an inline bootstrap script; only that page may run it.
+DOCS_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+}
+
+urlpatterns = [
+    path("v1/auth/token/", TokenView.as_view(), name="api-token"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "docs/",
+        csp_override(DOCS_CSP)(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
+]

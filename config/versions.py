@@ -1,0 +1,97 @@
+"""When public content last changed: the versions that every cached answer is keyed on.
+
+One "content version" in the cache changes whenever an editor or a reader changes
+anything readers see (a story, topic, question, option, link or forecast). Page and API
+ETags include it, so a change invalidates them all at once. An "editorial version" moves
+with every change but a forecast: it keys whole cached responses (config.response_cache),
+which a busy question would otherwise retire many times a second.
+
+The apps connect `bump` and `bump_forecasts` to their models' save and delete signals
+(news/apps.py, forecasts/apps.py); writes that bypass signals (bulk updates, F()
+expressions) call them themselves. With several app servers the cache must be shared
+(REDIS_URL); the local-memory cache is per process.
+"""
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+VERSION_KEY = "content-version"
+# Anonymous pages may thus show a community forecast up to PAGE_CACHE_SECONDS old, as
+# their max-age already allows.
+EDITORIAL_KEY = "editorial-version"
+
+
+def _fresh():
+    return {"version": uuid.uuid4().hex, "changed_at": datetime.now(UTC).replace(microsecond=0)}
+
+
+def _current(key):
+    current = cache.get(key)
+    if current is None:
+        current = _fresh()
+        # add(): if another process got there first, use its value.
+        if not cache.add(key, current, timeout=None):
+            current = cache.get(key) or current
+    return current
+
+
+def content_version():
+    """{"version": str, "changed_at": datetime} of the newest public change."""
+    return _current(VERSION_KEY)
+
+
+def editorial_version():
+    """Like content_version(), but forecasts leave it alone."""
+    return _current(EDITORIAL_KEY)
+
+
+def _bump_all():
+    cache.set_many({VERSION_KEY: _fresh(), EDITORIAL_KEY: _fresh()}, timeout=None)
+
+
+def _bump_forecasts():
+    cache.set(VERSION_KEY, _fresh(), timeout=None)
+
+
+def _bump(now):
+    now()
+    connection = transaction.get_connection()
+    # Inside a transaction, bump again on commit: a read between the write and its commit
+    # still sees the old rows, and may have cached them under the version set just now.
+    # Once per transaction, however many rows it saves.
+    if connection.in_atomic_block and not any(
+        func is now for _, func, _ in connection.run_on_commit
+    ):
+        transaction.on_commit(now)
+
+
+def bump(**kwargs):
+    """Record that public content changed now (usable as a signal receiver)."""
+    _bump(_bump_all)
+
+
+def bump_forecasts(**kwargs):
+    """Record that a community forecast changed (usable as a signal receiver)."""
+    _bump(_bump_forecasts)
+
+
+def request_version(request):
+    """content_version(), read once per request: its validators agree, at one round trip."""
+    version = getattr(request, "_content_version", None)
+    if version is None:
+        version = request._content_version = content_version()
+    return version
+
+
+def clock_bucket():
+    """Which PAGE_CACHE_SECONDS-long slice of time this is.
+
+    Pages also change without a write: a question closes, a scheduled story goes live.
+    Folding the slice into validators bounds how long a revalidation can miss that.
+    """
+    return int(time.time() // max(settings.PAGE_CACHE_SECONDS, 1))
