@@ -121,16 +121,8 @@ class StateFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        match self.value():
-            case "open":
-                return queryset.open(now)
-            case "closed":
-                return queryset.closed(now)
-            case "upcoming":
-                return queryset.upcoming(now)
-            case "resolved" | "annulled" | "draft" as status:
-                return queryset.filter(status=status)
+        if self.value() in Question.State.values:
+            return queryset.in_state(self.value())
         return queryset
 
 
@@ -223,10 +215,12 @@ class ImportForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        opens_at = cleaned.get("opens_at") or timezone.now()
-        closes_at = cleaned.get("closes_at")
-        if closes_at and closes_at <= opens_at:
-            self.add_error("closes_at", "The close time must be after the open time.")
+        try:
+            Question.check_schedule(
+                cleaned.get("opens_at") or timezone.now(), cleaned.get("closes_at")
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
         return cleaned
 
 

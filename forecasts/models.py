@@ -51,6 +51,30 @@ class QuestionQuerySet(models.QuerySet):
         """Questions readers may see: everything but drafts."""
         return self.exclude(status=Question.Status.DRAFT)
 
+    def visible_to(self, user):
+        """What `user` may see: drafts too for those who may view them in the admin
+        (editors), else visible()."""
+        return self if user.has_perm("forecasts.view_question") else self.visible()
+
+    def in_state(self, state, now=None):
+        """The questions in `state` (a Question.State value): the one mapping from the
+        states that readers, editors and API clients filter by to a query."""
+        now = now or timezone.now()
+        match state:
+            case Question.State.DRAFT:
+                return self.filter(status=Question.Status.DRAFT)
+            case Question.State.UPCOMING:
+                return self.upcoming(now)
+            case Question.State.OPEN:
+                return self.open(now)
+            case Question.State.CLOSED:
+                return self.closed(now)
+            case Question.State.RESOLVED:
+                return self.resolved()
+            case Question.State.ANNULLED:
+                return self.annulled()
+        raise ValueError(f"not a question state: {state!r}")
+
     def open(self, now=None):
         now = now or timezone.now()
         return self.filter(status=Question.Status.PUBLISHED, opens_at__lte=now, closes_at__gt=now)
@@ -72,7 +96,7 @@ class QuestionQuerySet(models.QuerySet):
         return self.filter(status=Question.Status.RESOLVED).order_by("-resolved_at", "-pk")
 
     def annulled(self):
-        return self.filter(status=Question.Status.ANNULLED)
+        return self.filter(status=Question.Status.ANNULLED).order_by("-resolved_at", "-pk")
 
     def about(self, topic):
         """Questions hanging on a live story of `topic`."""
@@ -201,8 +225,10 @@ class Question(models.Model):
                 errors["status"] = (
                     f"This question is {stored}; its outcome is final and cannot be reopened."
                 )
-        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
-            errors["closes_at"] = "The close time must be after the open time."
+        try:
+            self.check_schedule(self.opens_at, self.closes_at)
+        except ValidationError as error:
+            errors.update(error.message_dict)
         if self.status == self.Status.RESOLVED:
             if self.resolved_option_id is None:
                 errors["resolved_option"] = "Pick the option that won."
@@ -212,6 +238,15 @@ class Question(models.Model):
             errors["resolved_option"] = "Only a resolved question has a winning option."
         if errors:
             raise ValidationError(errors)
+
+    @staticmethod
+    def check_schedule(opens_at, closes_at):
+        """A question closes after it opens; raises ValidationError on `closes_at`.
+
+        Its clean(), the admin's import form, the API and `load_demo` all call it (the
+        database holds the same rule as a constraint)."""
+        if opens_at and closes_at and closes_at <= opens_at:
+            raise ValidationError({"closes_at": "The close time must be after the open time."})
 
     @classmethod
     def check_option_labels(cls, kind, labels):

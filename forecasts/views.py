@@ -17,12 +17,14 @@ from news.models import Story, Topic
 
 PAGE_SIZE = 20
 LEADERBOARD_SIZE = 100
+# The tabs of /questions/: three question states (Question.objects.in_state), and two
+# lists of the site's own.
 LISTS = {
-    "open": ("Open questions", lambda qs: qs.open().order_by("closes_at", "pk")),
-    "closing": ("Closing soon", lambda qs: qs.closing_soon()),
-    "resolved": ("Resolved", lambda qs: qs.resolved()),
-    "annulled": ("Annulled", lambda qs: qs.annulled().order_by("-resolved_at", "-pk")),
-    "all": ("All questions", lambda qs: qs.order_by("-opens_at", "-pk")),
+    "open": "Open questions",
+    "closing": "Closing soon",
+    "resolved": "Resolved",
+    "annulled": "Annulled",
+    "all": "All questions",
 }
 EMBED_CSP = {"default-src": ["'self'"], "style-src": ["'self'"], "frame-ancestors": ["*"]}
 
@@ -43,8 +45,13 @@ def question_list(request):
     state = request.GET.get("state", "open")
     if state not in LISTS:
         state = "open"
-    title, select = LISTS[state]
-    questions = select(Question.objects.visible().with_options())
+    questions = Question.objects.visible().with_options()
+    if state == "closing":
+        questions = questions.closing_soon()
+    elif state == "all":
+        questions = questions.order_by("-opens_at", "-pk")
+    else:
+        questions = questions.in_state(state)
     topic = None
     if request.GET.get("topic"):
         topic = get_object_or_404(Topic, slug=request.GET["topic"])
@@ -54,9 +61,9 @@ def question_list(request):
     )
     page = counter.get_page(request.GET.get("page"))
     context = {
-        "title": title,
+        "title": LISTS[state],
         "state": state,
-        "states": [(key, label) for key, (label, _) in LISTS.items()],
+        "states": list(LISTS.items()),
         "topic": topic,
         "topics": Topic.objects.all(),
         "page": page,
@@ -126,17 +133,14 @@ def _render_question(request, question, form=None, status=200):
 @login_required
 def my_forecasts(request):
     """The reader's questions: their latest forecast on each, and the score if resolved."""
-    forecasts = (
+    rows = list(
         Forecast.objects.filter(user=request.user)
+        .latest_per_reader()
         .select_related("question__resolved_option")
         .prefetch_related("probabilities", "question__options")
-        .order_by("question_id", "-created_at", "-pk")
+        .order_by("-created_at", "-pk")
     )
-    latest = {}
-    for forecast in forecasts:
-        latest.setdefault(forecast.question_id, forecast)
     scores = {s.question_id: s for s in Score.objects.filter(user=request.user)}
-    rows = sorted(latest.values(), key=lambda f: f.created_at, reverse=True)
     for forecast in rows:
         forecast.score = scores.get(forecast.question_id)
         shares = {p.option_id: p.probability for p in forecast.probabilities.all()}

@@ -3,7 +3,6 @@
 import django_filters
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 from rest_framework import serializers, viewsets
 
 from config.api.conditional import ConditionalMixin
@@ -167,9 +166,7 @@ class StoryViewSet(ListFilterMixin, ConditionalMixin, viewsets.ModelViewSet):
     queryset = Story.objects.all()
 
     def get_queryset(self):
-        stories = Story.objects.all()
-        if not self.request.user.has_perm("news.change_story"):
-            stories = stories.live(timezone.now())
+        stories = Story.objects.visible_to(self.request.user)
         if self.action == "list":
             # Cursor paging walks publication times; an undated draft is reached by slug.
             stories = stories.filter(published_at__isnull=False)

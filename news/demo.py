@@ -176,8 +176,14 @@ def check(data):
             problems.append(f"{where}: kind must be one of {', '.join(Question.Kind.values)}")
         opens_at = _time(item, "opens_at", where, problems)
         closes_at = _time(item, "closes_at", where, problems)
-        if opens_at and closes_at and closes_at <= opens_at:
-            problems.append(f"{where}: closes_at must be after opens_at")
+        try:
+            Question.check_schedule(opens_at, closes_at)
+        except ValidationError as error:
+            problems.extend(
+                f"{where}: {name}: {message}"
+                for name, messages in error.message_dict.items()
+                for message in messages
+            )
         options = item.get("options")
         if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
             problems.append(f"{where}: options must be a list of labels")

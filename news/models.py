@@ -36,6 +36,11 @@ class StoryQuerySet(models.QuerySet):
     def search(self, query):
         return text_search(self, query, STORY_SEARCH_VECTOR, ["headline", "summary", "body"])
 
+    def visible_to(self, user):
+        """What `user` may see: drafts and scheduled stories too for those who may view
+        them in the admin (editors), else live()."""
+        return self if Story.shows_unpublished_to(user) else self.live()
+
     def live(self, now=None):
         """The one definition of "public": published, and its time has come."""
         return self.filter(status=Story.Status.PUBLISHED, published_at__lte=now or timezone.now())
@@ -108,6 +113,11 @@ class Story(models.Model):
 
     def get_absolute_url(self):
         return reverse("news:story", args=[self.slug])
+
+    @staticmethod
+    def shows_unpublished_to(user):
+        """Whether `user` may see drafts and scheduled stories (API, previews)."""
+        return user.has_perm("news.view_story")
 
     def clean(self):
         if self.status == self.Status.PUBLISHED and self.published_at is None:

@@ -44,9 +44,10 @@ def _render_story(request, story, preview=False):
 @staff_member_required
 def story_preview(request, slug):
     """A draft or scheduled story as readers will see it; staff with view rights only."""
-    if not request.user.has_perm("news.view_story"):
+    if not Story.shows_unpublished_to(request.user):
         raise PermissionDenied
-    story = get_object_or_404(with_questions(Story.objects.for_page()), slug=slug)
+    stories = Story.objects.visible_to(request.user).for_page()
+    story = get_object_or_404(with_questions(stories), slug=slug)
     response = _render_story(request, story, preview=True)
     response["X-Robots-Tag"] = "noindex"
     return response

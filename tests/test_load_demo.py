@@ -114,7 +114,8 @@ def test_loading_again_after_an_edit_puts_the_file_back(tmp_path):
         (lambda d: d["questions"][0].update(options=["Only one"]),
          'questions[0] "syrian-soldiers-reason-for-crossing": A question needs at least 2'),
         (lambda d: d["questions"][1].update(closes_at="2024-12-01T00:00:00Z"),
-         'questions[1] "iraq-stated-reason-on-soldiers": closes_at must be after opens_at'),
+         'questions[1] "iraq-stated-reason-on-soldiers": closes_at: The close time must be '
+         "after the open time."),
         (lambda d: d["questions"][2]["resolution"].update(option="Vanished"),
          "resolution option 'Vanished' is not one of its options"),
         (lambda d: d["stories"][1]["questions"].append("no-such-question"),

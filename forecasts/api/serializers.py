@@ -96,10 +96,7 @@ class QuestionSerializer(serializers.ModelSerializer):
         for name, value in data.items():
             if name != "options":
                 setattr(instance, name, value)
-        if instance.closes_at and instance.opens_at and instance.closes_at <= instance.opens_at:
-            raise serializers.ValidationError(
-                {"closes_at": "The close time must be after the open time."}
-            )
+        Question.check_schedule(instance.opens_at, instance.closes_at)
         options = data.get("options")
         if options is None and not self.instance:
             raise serializers.ValidationError({"options": "Give the options, in order."})
