@@ -1,17 +1,16 @@
 """The community forecast over time, drawn as inline SVG on the server.
 
 No JavaScript and no chart library: a step line per option over the question's life, a
-0–100% grid, and dates on the time axis. The legend is HTML (see the template), so the
-numbers stay text for screen readers and search engines.
+0–100% grid, and dates on the time axis. This module works out the geometry; the markup is
+templates/forecasts/charts/, autoescaped like every page. The legend is HTML (see the
+question page), so the numbers stay text for screen readers and search engines.
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
 # Okabe-Ito and Tol's colour-blind-safe colours; dashes tell lines apart past ten options.
 COLOURS = [
@@ -80,27 +79,7 @@ def probability_chart(question, snapshots, now=None):
     def y(probability):
         return TOP + (HEIGHT - TOP - BOTTOM) * (1 - probability)
 
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="chart-title-{question.pk}" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="chart-title-{question.pk}">Community forecast from '
-        f"{escape(format_date(start, 'M j, Y'))} to {escape(format_date(end, 'M j, Y'))}"
-        "</title>",
-    ]
-    for tick in (0, 25, 50, 75, 100):
-        ty = y(tick / 100)
-        parts.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" '
-            'stroke="#d9dce1" stroke-width="1"/>'
-            f'<text x="{LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end" font-size="11" '
-            f'fill="#5b616b">{tick}%</text>'
-        )
-    for moment, anchor in ((start, "start"), (end, "end")):
-        parts.append(
-            f'<text x="{x(moment):.1f}" y="{HEIGHT - 8}" text-anchor="{anchor}" font-size="11" '
-            f'fill="#5b616b">{escape(format_date(moment, "M j, Y"))}</text>'
-        )
-    series = []
+    lines, series = [], []
     for index, (option, _, percent) in enumerate(current):
         colour, dash = style_for(index)
         coordinates, previous = [], None
@@ -110,16 +89,30 @@ def probability_chart(question, snapshots, now=None):
                 coordinates.append(f"{x(moment):.1f},{y(previous):.1f}")  # hold, then step
             coordinates.append(f"{x(moment):.1f},{y(value):.1f}")
             previous = value
-        dash_attribute = f' stroke-dasharray="{dash}"' if dash else ""
-        parts.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="2"{dash_attribute} '
-            f'points="{" ".join(coordinates)}"><title>{escape(option.label)}: {percent}%'
-            "</title></polyline>"
+        lines.append(
+            {
+                "points": " ".join(coordinates),
+                "series": Series(option.label, colour, dash, percent),
+            }
         )
-        series.append(Series(option.label, colour, dash, percent))
-    parts.append("</svg>")
-    # Every value in the markup is a number we formatted or text passed through escape().
-    return Chart(svg=mark_safe("".join(parts)), series=series)  # noqa: S308
+        series.append(lines[-1]["series"])
+    context = {
+        "question": question,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "start": start,
+        "end": end,
+        "grid": [
+            (LEFT, WIDTH - RIGHT, f"{y(tick / 100):.1f}", f"{y(tick / 100) + 4:.1f}", tick)
+            for tick in (0, 25, 50, 75, 100)
+        ],
+        "label_x": LEFT - 6,
+        "axis_y": HEIGHT - 8,
+        "axis": [(f"{x(start):.1f}", "start", start), (f"{x(end):.1f}", "end", end)],
+        "lines": lines,
+    }
+    svg = render_to_string("forecasts/charts/probability.html", context)
+    return Chart(svg=svg, series=series)
 
 
 def calibration_chart(bins, size=280):
@@ -131,30 +124,33 @@ def calibration_chart(bins, size=280):
     def at(value):
         return pad + inner * value
 
-    parts = [
-        f'<svg class="chart chart--square" viewBox="0 0 {size} {size}" role="img" '
-        'aria-labelledby="calibration-title" xmlns="http://www.w3.org/2000/svg">',
-        '<title id="calibration-title">Calibration: predicted probability against observed '
-        "frequency</title>",
-        f'<rect x="{pad}" y="{pad}" width="{inner}" height="{inner}" fill="none" '
-        'stroke="#d9dce1"/>',
-        f'<line x1="{at(0)}" y1="{size - at(0)}" x2="{at(1)}" y2="{size - at(1)}" '
-        'stroke="#5b616b" stroke-dasharray="4 3"/>',
-    ]
-    for tick in (0, 0.5, 1):
-        parts.append(
-            f'<text x="{at(tick):.1f}" y="{size - pad + 16}" text-anchor="middle" '
-            f'font-size="11" fill="#5b616b">{tick:.0%}</text>'
-            f'<text x="{pad - 6}" y="{size - at(tick) + 4:.1f}" text-anchor="end" '
-            f'font-size="11" fill="#5b616b">{tick:.0%}</text>'
-        )
     largest = max((n for *_, n in bins), default=1)
-    for _, predicted, observed, count in bins:
-        radius = 3 + 7 * (count / largest) ** 0.5
-        parts.append(
-            f'<circle cx="{at(predicted):.1f}" cy="{size - at(observed):.1f}" r="{radius:.1f}" '
-            f'fill="{COLOURS[0]}" fill-opacity="0.75"><title>predicted {predicted:.0%}, '
-            f"happened {observed:.0%} of {count}</title></circle>"
-        )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - numbers only
+    context = {
+        "size": size,
+        "pad": pad,
+        "inner": inner,
+        "diagonal": (at(0), size - at(0), at(1), size - at(1)),
+        "ticks": [
+            (
+                f"{at(tick):.1f}",
+                size - pad + 16,
+                pad - 6,
+                f"{size - at(tick) + 4:.1f}",
+                f"{tick:.0%}",
+            )
+            for tick in (0, 0.5, 1)
+        ],
+        "colour": COLOURS[0],
+        "points": [
+            {
+                "x": f"{at(predicted):.1f}",
+                "y": f"{size - at(observed):.1f}",
+                "radius": f"{3 + 7 * (count / largest) ** 0.5:.1f}",
+                "predicted": f"{predicted:.0%}",
+                "observed": f"{observed:.0%}",
+                "count": count,
+            }
+            for _, predicted, observed, count in bins
+        ],
+    }
+    return render_to_string("forecasts/charts/calibration.html", context)
