@@ -1,0 +1,149 @@
+"""The editors' desk for questions: options, links, and the road from draft to outcome.
+
+The rules themselves live in forecasts.models, forecasts.outcomes and forecasts.authoring;
+this package turns them into form errors (forms.py), actions (here) and pages (pages.py).
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from reversion.admin import VersionAdmin
+
+from config.history import record, revision_for
+from forecasts import outcomes
+from forecasts.admin.filters import StateFilter
+from forecasts.admin.forms import OptionFormSet, QuestionForm
+from forecasts.admin.pages import QuestionPages
+from forecasts.models import Option, Question, StoryQuestion
+from news.models import Story
+
+
+class OptionInline(admin.TabularInline):
+    model = Option
+    formset = OptionFormSet
+    fields = ["position", "label"]
+    extra = 0
+    min_num = 0
+    ordering = ["position", "id"]
+    verbose_name_plural = "options (in display order; a yes/no question gets Yes and No itself)"
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 0 if obj else 4
+
+    def has_delete_permission(self, request, obj=None):
+        # The options of a settled question are its record: rename at most.
+        if obj is not None and obj.is_settled:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        if obj is not None and obj.is_settled:
+            return False
+        return super().has_add_permission(request, obj)
+
+
+class StoryLinkInline(admin.TabularInline):
+    model = StoryQuestion
+    fk_name = "question"
+    fields = ["story", "position"]
+    autocomplete_fields = ["story"]
+    extra = 0
+    verbose_name = "story it hangs on"
+    verbose_name_plural = "stories it hangs on"
+
+
+@admin.register(Question)
+class QuestionAdmin(QuestionPages, VersionAdmin):
+    form = QuestionForm
+    list_display = ["title", "state_label", "closes", "forecasters", "linked"]
+    list_filter = [StateFilter, "kind", "status"]
+    search_fields = ["title", "slug", "description", "resolution_criteria"]
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = [OptionInline, StoryLinkInline]
+    actions = ["close_now", "resolve", "annul"]
+    date_hierarchy = "closes_at"
+    change_list_template = "admin/forecasts/question/change_list.html"
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "kind", "description", "resolution_criteria"]}),
+        ("Schedule", {"fields": ["status", "opens_at", "closes_at"]}),
+    ]
+    outcome_fields = ["resolved_option", "resolved_at", "resolution_note"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and obj.is_settled:
+            fieldsets.append(("Outcome", {"fields": self.outcome_fields}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_settled:
+            # Settled is final: the record cannot drift back to open through the form.
+            return ["kind", "status", "opens_at", "closes_at", *self.outcome_fields]
+        return []
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("stories", queryset=Story.objects.only("id", "headline")))
+        )
+
+    @admin.display(description="state")
+    def state_label(self, question):
+        return question.state().label
+
+    @admin.display(description="stories")
+    def linked(self, question):
+        # A count keeps the list narrow; hovering names the stories.
+        headlines = [story.headline for story in question.stories.all()]
+        return format_html('<span title="{}">{}</span>', "\n".join(headlines), len(headlines))
+
+    @admin.display(description="closes", ordering="closes_at")
+    def closes(self, question):
+        return date_format(timezone.localtime(question.closes_at), "M j, Y H:i")
+
+    @admin.display(description="forecasters", ordering="forecaster_count")
+    def forecasters(self, question):
+        return question.forecaster_count
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.ensure_binary_options()
+
+    # Actions ----------------------------------------------------------------------
+
+    @admin.action(description="Close selected questions now")
+    def close_now(self, request, queryset):
+        self._each(request, queryset, "Closed", lambda question: outcomes.close(question))
+
+    @admin.action(description="Annul selected questions (no outcome; nobody is scored)")
+    def annul(self, request, queryset):
+        self._each(request, queryset, "Annulled", lambda question: outcomes.annul(question))
+
+    @admin.action(description="Resolve the selected question…")
+    def resolve(self, request, queryset):
+        if queryset.count() != 1:
+            messages.error(request, "Resolve one question at a time: select exactly one.")
+            return None
+        return redirect("admin:forecasts_question_resolve", queryset.get().pk)
+
+    def _each(self, request, queryset, verb, change):
+        done = 0
+        for question in queryset:
+            try:
+                with transaction.atomic(), revision_for(request, verb):
+                    change(question)
+                    record(question)
+                done += 1
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+        if done:
+            messages.success(request, f"{verb} {done} question{'s' if done != 1 else ''}.")

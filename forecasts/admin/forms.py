@@ -1,0 +1,159 @@
+"""The forms of the questions' admin: the question, its options, resolving, importing.
+
+Each turns the model layer's rules (forecasts.models, forecasts.authoring) into form
+errors; none re-implements them.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+
+from forecasts.authoring import parse_question_block
+from forecasts.models import Option, Question, StoryQuestion
+from news.models import Story
+
+EDITABLE_STATUSES = [Question.Status.DRAFT, Question.Status.PUBLISHED]
+
+
+class OptionFormSet(BaseInlineFormSet):
+    """Checks the options as a set, with the model's rules, before anything is saved."""
+
+    def clean(self):
+        # Before super().clean(): the admin's own check would otherwise answer first, with
+        # a message about "protected related objects".
+        protected = [
+            form.instance
+            for form in self.forms
+            if form.instance.pk and form.cleaned_data.get("DELETE") and form.instance.has_forecasts
+        ]
+        if protected:
+            raise ValidationError(
+                [
+                    f"“{option.label}” already has forecasts, so it cannot be deleted; "
+                    "rename it instead."
+                    for option in protected
+                ]
+            )
+        super().clean()
+        if any(self.errors):
+            return
+        kept, label_errors = [], False
+        for form in self.forms:
+            if form.cleaned_data and not self._should_delete_form(form):
+                kept.append(form)
+        seen = {}
+        for form in kept:
+            label = form.cleaned_data["label"].strip()
+            if label.casefold() in seen:
+                form.add_error(
+                    "label", f"“{label}” is the same option as “{seen[label.casefold()]}”."
+                )
+                label_errors = True
+            seen.setdefault(label.casefold(), label)
+        if label_errors:
+            raise ValidationError("Please correct the options marked below.")
+        kind = self.instance.kind
+        if kind == Question.Kind.BINARY and not kept:
+            return  # save_related() gives it Yes and No
+        Question.check_option_labels(kind, [form.cleaned_data["label"] for form in kept])
+
+
+class QuestionForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = [
+            "title",
+            "slug",
+            "kind",
+            "description",
+            "resolution_criteria",
+            "status",
+            "opens_at",
+            "closes_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "status" in self.fields:
+            # Resolving and annulling are actions with their own page, never a select.
+            self.fields["status"].choices = [
+                (value, label) for value, label in Question.Status.choices
+                if value in EDITABLE_STATUSES
+            ]  # fmt: skip
+            self.fields[
+                "status"
+            ].help_text = "Resolve or annul a question with the actions on the question list."
+
+
+class ResolveForm(forms.Form):
+    option = forms.ModelChoiceField(
+        queryset=Option.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        label="Winning option",
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        label="Resolution note",
+        help_text="What settled it, with the source. Readers see this note.",
+    )
+
+    def __init__(self, question, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["option"].queryset = question.options.all()
+
+
+class StoryAutocomplete(admin.widgets.AutocompleteSelect):
+    """The admin's autocomplete, minus its crash on a posted value that is not an id."""
+
+    def optgroups(self, name, value, attr=None):
+        ids = [v for v in value if str(v).isdigit() and int(v) < 2**63]
+        return super().optgroups(name, ids, attr)
+
+
+class ImportForm(forms.Form):
+    text = forms.CharField(
+        label="Question block",
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 80, "spellcheck": "false"}),
+        help_text="The title line, one line per option like “Seeking asylum • 25%”, then the "
+        "resolution source. Percentages are ignored: readers' forecasts set them.",
+    )
+    closes_at = forms.SplitDateTimeField(widget=AdminSplitDateTime, label="Closes at")
+    opens_at = forms.SplitDateTimeField(
+        widget=AdminSplitDateTime,
+        label="Opens at",
+        required=False,
+        help_text="Leave empty to open it as soon as it is published.",
+    )
+    publish = forms.BooleanField(
+        required=False, label="Publish now", help_text="Otherwise it is saved as a draft."
+    )
+    story = forms.ModelChoiceField(
+        queryset=Story.objects.all(),
+        required=False,
+        label="Link to story",
+        help_text="Optional: the question is added after the story's other questions.",
+    )
+
+    def __init__(self, *args, admin_site=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        story = self.fields["story"]
+        story.widget = StoryAutocomplete(StoryQuestion._meta.get_field("story"), admin_site)
+        story.widget.choices = story.choices  # a replaced widget is not bound to the field
+
+    def clean_text(self):
+        self.block = parse_question_block(self.cleaned_data["text"])
+        return self.cleaned_data["text"]
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            Question.check_schedule(
+                cleaned.get("opens_at") or timezone.now(), cleaned.get("closes_at")
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
