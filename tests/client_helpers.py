@@ -1,4 +1,7 @@
-"""Driving pages from tests: admin form posts with their inline management forms, query counts."""
+"""Driving pages from tests: admin form posts with their inline management forms, query
+counts, and pages as readers read them."""
+
+import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -57,3 +60,9 @@ def api_client(user=None):
             HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}"
         )
     return api
+
+
+def text_of(response):
+    """The page as a reader reads it: tags dropped, whitespace collapsed."""
+    html = response.content.decode()
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))

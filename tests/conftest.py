@@ -1,4 +1,15 @@
+"""Shared test setup: PostgreSQL-only skips, fast passwords, an empty cache per test,
+signed-in editors, and a real (or a dead) Redis for the tests that need one."""
+
+import os
+import socket
+from urllib.parse import urlsplit
+
 import pytest
+
+# A real Redis for the tests that need one; they are skipped, with the reason, when none
+# answers. Database 9 of the local server by default: the benchmark uses 3 and 4.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -46,3 +57,40 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+def _redis_settings(url, **options):
+    return {
+        "default": {
+            "BACKEND": "config.redis_cache.ForgivingRedisCache",
+            "LOCATION": url,
+            "OPTIONS": options,
+        }
+    }
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache on a real Redis (TEST_REDIS_URL), emptied."""
+    where = urlsplit(TEST_REDIS_URL)
+    try:
+        socket.create_connection((where.hostname, where.port or 6379), timeout=0.2).close()
+    except OSError:
+        pytest.skip(f"needs Redis at {TEST_REDIS_URL} (set TEST_REDIS_URL to one)")
+    settings.CACHES = _redis_settings(TEST_REDIS_URL)
+    from django.core.cache import cache
+
+    cache.clear()
+    return cache
+
+
+@pytest.fixture
+def dead_redis_cache(settings):
+    """The default cache on a Redis that never answers: nothing listens on the discard
+    port. The settings fixture swaps the cache handler, so code really talks to it."""
+    settings.CACHES = _redis_settings(
+        "redis://127.0.0.1:9/0", socket_connect_timeout=0.2, socket_timeout=0.2
+    )
+    from django.core.cache import cache
+
+    return cache

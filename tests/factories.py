@@ -184,3 +184,11 @@ class ForecastSnapshotFactory(factory.django.DjangoModelFactory):
     probabilities = factory.LazyAttribute(
         lambda s: {str(o.pk): 1 / s.question.options.count() for o in s.question.options.all()}
     )
+
+
+def newsroom(stories=1, questions_per_story=1, topic=None):
+    """`stories` live stories, each with `questions_per_story` linked questions."""
+    for _ in range(stories):
+        story = StoryFactory(topics=[topic] if topic else [])
+        for position in range(questions_per_story):
+            StoryQuestionFactory(story=story, position=position)

@@ -205,19 +205,8 @@ def test_a_forecast_costs_the_same_queries_for_2_or_8_options():
     assert costs[0][0] <= 15
 
 
-def test_throttling_counts_on_redis_as_on_any_cache(settings):
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.2).close()
-    except OSError:
-        pytest.skip("needs Redis on 127.0.0.1:6379")
-    settings.CACHES = {
-        "default": {"BACKEND": "config.redis_cache.ForgivingRedisCache",
-                    "LOCATION": "redis://127.0.0.1:6379/9"}
-    }  # fmt: skip
-    from django.core.cache import cache
-
+def test_throttling_counts_on_redis_as_on_any_cache(settings, redis_cache):
+    cache = redis_cache
     settings.API_ANON_RATE = "3/minute"
     anonymous = APIClient()
     for response_cache in (False, True):  # counted by the API, or by the response cache

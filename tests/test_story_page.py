@@ -6,18 +6,12 @@ import pytest
 from django.core.management import call_command
 
 from forecasts.models import Question
-from tests.client_helpers import queries_for
+from tests.client_helpers import queries_for, text_of
 from tests.factories import QuestionFactory, StoryFactory, StoryQuestionFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
 DEMO_STORY = "/stories/syrian-soldiers-cross-into-iraq-at-al-qaim/"
-
-
-def text_of(response):
-    """The page as a reader reads it: tags dropped, whitespace collapsed."""
-    html = response.content.decode()
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def options_shown(response):
@@ -185,3 +179,18 @@ def test_pages_show_the_community_forecast_not_just_equal_shares(client):
     shown = options_shown(client.get(story.get_absolute_url()))
     assert shown == [("Stay", "67%"), ("Leave", "23%"), ("Other", "10%")]
     assert "3 forecasters" in text_of(client.get(question.get_absolute_url()))
+
+
+def test_story_page_has_canonical_url_cards_and_news_article_json_ld(client):
+    story = StoryFactory(headline="Iraq hands soldiers back </script><b>")
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert f'<link rel="canonical" href="http://testserver{story.get_absolute_url()}">' in html
+    assert '<meta property="og:type" content="article">' in html
+    assert '<meta name="twitter:card" content="summary">' in html
+    block = re.search(r'<script[^>]*type="application/ld\+json">(.*?)</script>', html, re.S)
+    import json
+
+    data = json.loads(block.group(1))
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"].startswith("Iraq hands soldiers back")
+    assert "</script><b>" not in block.group(1)
