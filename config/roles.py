@@ -3,6 +3,8 @@
 The migration that creates the group and `manage.py create_editor` both read this.
 """
 
+from django.db.models import Q
+
 EDITORS_GROUP = "Editors"
 
 # (app_label, model): actions. Editors write stories, topics, questions, options and the
@@ -27,8 +29,6 @@ def editor_permission_codenames():
 def ensure_editors_group(group_model, permission_model):
     """Create or reset the Editors group; takes the models so a migration can pass its
     historical ones."""
-    from django.db.models import Q
-
     wanted = Q()
     for app_label, codename in editor_permission_codenames():
         wanted |= Q(content_type__app_label=app_label, codename=codename)

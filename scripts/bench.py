@@ -90,6 +90,8 @@ def prepare(database_url):
     for name, value in environment(database_url).items():
         os.environ.setdefault(name, value)  # the parent's choices (its Redis database) win
     sys.path.insert(0, str(ROOT))
+    # Imported here, not at the top: the benchmark's parent process runs without Django,
+    # and these need the settings that the lines above have just chosen.
     import django
 
     django.setup()

@@ -3,6 +3,7 @@
 import markdown as markdown_lib
 import nh3
 from django import template
+from django.utils.html import json_script
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -30,7 +31,5 @@ def markdown(text):
 @register.filter
 def ld_json(data):
     """A JSON-LD block; json_script's escaping keeps "</script>" in a headline harmless."""
-    from django.utils.html import json_script
-
     html = json_script(data)
     return mark_safe(html.replace('type="application/json"', 'type="application/ld+json"', 1))  # noqa: S308
