@@ -8,6 +8,7 @@ the history too, with who and when.
 from contextlib import contextmanager
 
 import reversion
+from reversion.models import Version
 
 
 @contextmanager
@@ -21,3 +22,11 @@ def revision_for(request, comment):
 def record(obj):
     """Add `obj` (and what its registration follows) to the current revision."""
     reversion.add_to_revision(obj)
+
+
+def last_change(obj):
+    """(user, time) of the newest revision of `obj`, or (None, None)."""
+    version = Version.objects.get_for_object(obj).select_related("revision__user").first()
+    if version is None:
+        return None, None
+    return version.revision.user, version.revision.date_created

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -130,7 +130,7 @@ def create_question(
             closes_at=closes_at,
         )
         question.full_clean()
-        question.save()
+        _save_with_a_free_slug(question, pick_slug=slug is None)
         Option.objects.bulk_create(
             Option(question=question, label=label.strip(), position=position)
             for position, label in enumerate(options)
@@ -140,6 +140,25 @@ def create_question(
             position = 0 if last is None else last + 1
             StoryQuestion.objects.create(story=story, question=question, position=position)
     return question
+
+
+def _save_with_a_free_slug(question, pick_slug, tries=5):
+    """Save a new question; if another request took its slug since full_clean() checked,
+    take the next free one (when the slug was ours to pick), else say so."""
+    for _ in range(tries):
+        try:
+            with transaction.atomic():
+                question.save()
+            return
+        except IntegrityError:
+            if not Question.objects.filter(slug=question.slug).exists():
+                raise  # not the slug: config.api.errors answers it as a conflict
+            if not pick_slug:
+                raise ValidationError(
+                    {"slug": "That slug was taken a moment ago; pick another."}
+                ) from None
+            question.slug = unique_slug(question.title)
+    raise ValidationError({"slug": "Could not find a free slug; give one."})
 
 
 def replace_options(question, options):

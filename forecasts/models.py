@@ -167,6 +167,13 @@ class Question(models.Model):
 
     objects = QuestionQuerySet.as_manager()
 
+    # What an editor edits: its hash is the question's edit version (config.editing).
+    # Readers' forecasts move forecaster_count and updated_at, never the version.
+    EDITORIAL_FIELDS = [
+        "title", "slug", "kind", "description", "resolution_criteria", "status", "opens_at",
+        "closes_at", "resolved_option_id", "resolution_note",
+    ]  # fmt: skip
+
     class Meta:
         ordering = ["closes_at", "id"]
         constraints = [
@@ -216,6 +223,11 @@ class Question(models.Model):
 
     def get_absolute_url(self):
         return reverse("forecasts:question", args=[self.slug])
+
+    def editorial_extras(self):
+        """The options in order: renaming, adding or dropping one is an editorial change.
+        Uses the prefetched options when the caller prefetched them."""
+        return {"options": [[o.pk, o.label, o.position] for o in self.options.all()]}
 
     def clean(self):
         errors = {}

@@ -1,8 +1,11 @@
 """The state changes that end a question's forecasting: close, resolve, annul.
 
 The one place these rules live, for the admin's actions and pages, the API and the demo
-loader alike. Resolving scores every forecaster (forecasts.scoring) in the same
-transaction; annulling removes any scores, since an annulled question scores nothing.
+loader alike. Each locks the question's row and checks its state again inside the
+transaction, so of two editors resolving at the same moment exactly one wins; the other
+gets a Conflict naming the outcome that stands (a 409 in the API, a form error in the
+admin). Resolving scores every forecaster (forecasts.scoring) in the same transaction;
+annulling removes any scores, since an annulled question scores nothing.
 """
 
 from datetime import timedelta
@@ -10,41 +13,80 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from config.conflicts import Conflict
 from forecasts.models import Question
 from forecasts.scoring import score_question
+
+# What _settle writes: nothing an editor may be changing in the form at the same time.
+OUTCOME_FIELDS = ["status", "resolved_option", "resolved_at", "resolution_note", "closes_at"]
 
 
 def close(question, now=None):
     """Stop forecasting now; an already closed or settled question is left alone."""
     now = now or timezone.now()
-    if question.state(now) != Question.State.OPEN:
-        raise ValidationError(f'"{question}" is not open, so it cannot be closed.')
-    question.closes_at = now
-    question.save(update_fields=["closes_at", "updated_at"])
+    with transaction.atomic():
+        locked = _lock(question)
+        if locked.state(now) != Question.State.OPEN:
+            raise _not_open(locked, f'"{locked}" is not open, so it cannot be closed', "closed")
+        locked.closes_at = now
+        locked.save(update_fields=["closes_at", "updated_at"])
+    _copy(locked, question)
 
 
 def resolve(question, option, note="", now=None):
     """Settle the question on `option`, which must be one of its own."""
-    if question.status != Question.Status.PUBLISHED:
-        raise ValidationError(
-            f'"{question}" is {question.get_status_display().lower()}; only a published '
-            "question can be resolved."
-        )
-    if option is None or option.question_id != question.pk:
-        raise ValidationError({"resolved_option": "Pick one of this question's options."})
     with transaction.atomic():
-        _settle(question, Question.Status.RESOLVED, option, note, now)
-        score_question(question)
+        locked = _lock(question)
+        if locked.status != Question.Status.PUBLISHED:
+            raise _not_open(locked, f'"{locked}" cannot be resolved', "resolved")
+        if option is None or option.question_id != locked.pk:
+            raise ValidationError({"resolved_option": "Pick one of this question's options."})
+        _settle(locked, Question.Status.RESOLVED, option, note, now)
+        score_question(locked)
+    _copy(locked, question)
 
 
 def annul(question, note="", now=None):
     """Void the question: no outcome, and nobody is scored on it."""
-    if question.status not in {Question.Status.PUBLISHED, Question.Status.DRAFT}:
-        raise ValidationError(f'"{question}" is already {question.get_status_display().lower()}.')
     with transaction.atomic():
-        _settle(question, Question.Status.ANNULLED, None, note, now)
-        question.scores.all().delete()
+        locked = _lock(question)
+        if locked.status not in {Question.Status.PUBLISHED, Question.Status.DRAFT}:
+            raise _not_open(locked, f'"{locked}" cannot be annulled', "annulled")
+        _settle(locked, Question.Status.ANNULLED, None, note, now)
+        locked.scores.all().delete()
+    _copy(locked, question)
+
+
+def _lock(question):
+    """The question's row as it is now, locked until the transaction ends."""
+    # No join: after waiting for another transaction's lock, PostgreSQL re-reads the
+    # locked row but not a joined one, which would show the winning option as missing.
+    return Question.objects.select_for_update().get(pk=question.pk)
+
+
+def _not_open(question, refusal, verb):
+    """Why `question` cannot change now. A settled outcome is a conflict that names the
+    outcome standing; a draft is a plain error (nobody raced anybody)."""
+    if question.status == Question.Status.RESOLVED:
+        when = date_format(timezone.localtime(question.resolved_at), "j M Y, H:i")
+        return Conflict(
+            f"{refusal}: it is already resolved as “{question.resolved_option}” (on {when}), "
+            "and that outcome stands.",
+            code="conflict",
+        )
+    if question.status == Question.Status.ANNULLED:
+        when = date_format(timezone.localtime(question.resolved_at), "j M Y, H:i")
+        return Conflict(f"{refusal}: it is already annulled (on {when}).", code="conflict")
+    if question.status == Question.Status.DRAFT:
+        return ValidationError(
+            f"{refusal}: it is a draft; only a published question can be {verb}."
+        )
+    if question.state() == Question.State.UPCOMING:
+        return ValidationError(f"{refusal}: it has not opened yet.")
+    when = date_format(timezone.localtime(question.closes_at), "j M Y, H:i")
+    return Conflict(f"{refusal}: it closed on {when}.", code="conflict")
 
 
 def _settle(question, status, option, note, now):
@@ -56,4 +98,11 @@ def _settle(question, status, option, note, now):
     question.resolution_note = note
     if question.closes_at > now:
         question.closes_at = max(now, question.opens_at + timedelta(microseconds=1))
-    question.save()
+    question.save(update_fields=[*OUTCOME_FIELDS, "updated_at"])
+
+
+def _copy(locked, question):
+    """The caller's instance reflects what was written."""
+    if locked is not question:
+        for name in [*OUTCOME_FIELDS, "updated_at"]:
+            setattr(question, name, getattr(locked, name))

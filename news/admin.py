@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.admin import VersionAdmin
 
+from config.editing import EditConflictForm, RetryRacedSaveAdmin
 from config.history import record, revision_for
 from forecasts.models import StoryQuestion
 from news.models import Story, Topic
@@ -47,8 +48,15 @@ class LinkedQuestionInline(admin.TabularInline):
     verbose_name_plural = "linked questions (the lowest position is the featured question)"
 
 
+class StoryForm(EditConflictForm):
+    class Meta:
+        model = Story
+        fields = "__all__"
+
+
 @admin.register(Story)
-class StoryAdmin(VersionAdmin):
+class StoryAdmin(RetryRacedSaveAdmin, VersionAdmin):
+    form = StoryForm
     list_display = ["headline", "publication", "published_at", "topic_names", "question_count"]
     list_filter = [PublicationFilter, "topics", "published_at"]
     search_fields = ["headline", "summary", "body", "slug"]
@@ -59,7 +67,7 @@ class StoryAdmin(VersionAdmin):
     actions = ["publish", "unpublish"]
     readonly_fields = ["author", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["headline", "slug", "summary", "body"]}),
+        (None, {"fields": ["headline", "slug", "summary", "body", "edit_snapshot"]}),
         ("Source", {"fields": ["source_name", "source_url", "dateline"]}),
         (
             "Publication",

@@ -5,10 +5,11 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from rest_framework import serializers, viewsets
 
-from config.api.conditional import ConditionalMixin
+from config.api.conditional import ConditionalMixin, IfMatchMixin
 from config.api.filters import ListFilterMixin, TimeFilter
 from config.api.paging import TimeCursorPagination
 from config.api.permissions import EditorsWriteOthersRead
+from config.editing import edit_version
 from forecasts.models import Question, StoryQuestion, with_questions
 from news.models import Story, Topic
 
@@ -55,15 +56,22 @@ class StorySerializer(serializers.ModelSerializer):
         help_text="Link questions in this order; the first is the featured one.",
     )
     url = serializers.SerializerMethodField()
+    version = serializers.SerializerMethodField(
+        help_text='The edit version. Send it back as `If-Match: "<version>"` with a change, '
+        "and the change is refused (412) if someone else changed the story meanwhile."
+    )
 
     class Meta:
         model = Story
         fields = [
             "id", "slug", "headline", "summary", "body", "source_name", "source_url",
             "dateline", "status", "published_at", "topics", "questions", "question_slugs",
-            "url", "created_at", "updated_at",
+            "url", "version", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
+
+    def get_version(self, story) -> str:
+        return edit_version(story)
 
     def get_url(self, story) -> str:
         return self.context["request"].build_absolute_uri(story.get_absolute_url())
@@ -152,7 +160,7 @@ class TopicViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
-class StoryViewSet(ListFilterMixin, ConditionalMixin, viewsets.ModelViewSet):
+class StoryViewSet(ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.ModelViewSet):
     """Live stories with their topics and linked questions in order; editors see drafts
     and scheduled stories too, and write."""
 

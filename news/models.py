@@ -88,6 +88,12 @@ class Story(models.Model):
 
     objects = StoryQuerySet.as_manager()
 
+    # What an editor edits: its hash is the story's edit version (config.editing).
+    EDITORIAL_FIELDS = [
+        "headline", "slug", "summary", "body", "source_name", "source_url", "dateline",
+        "status", "published_at",
+    ]  # fmt: skip
+
     class Meta:
         ordering = ["-published_at", "-id"]
         verbose_name_plural = "stories"
@@ -113,6 +119,9 @@ class Story(models.Model):
 
     def get_absolute_url(self):
         return reverse("news:story", args=[self.slug])
+
+    def editorial_extras(self):
+        return {"topics": sorted(topic.pk for topic in self.topics.all())}
 
     @staticmethod
     def shows_unpublished_to(user):

@@ -2,6 +2,7 @@
 counts, and pages as readers read them."""
 
 import re
+import threading
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -66,3 +67,27 @@ def text_of(response):
     """The page as a reader reads it: tags dropped, whitespace collapsed."""
     html = response.content.decode()
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def at_once(*calls):
+    """Run `calls` in threads released together by a barrier; their results in order (an
+    exception a call raised stands in for its result). Each thread closes its own
+    database connection. Needs a transactional test (django_db(transaction=True))."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as error:  # handed back to the test
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -165,7 +165,7 @@ def test_close_resolve_and_annul_through_the_api():
     assert response.json()["resolution"]["option"]["label"] == "B"
     assert Score.objects.filter(question=question).exists()
     again = editor.post(f"/api/v1/questions/{question.slug}/annul/", {}, format="json")
-    assert again.status_code == 400
+    assert again.status_code == 409  # the outcome stands: a conflict, not bad input
     assert "already resolved" in again.json()["error"]["message"]
     other = QuestionFactory()
     assert (

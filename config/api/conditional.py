@@ -7,12 +7,14 @@ the clock slice and the URL, plus who is asking for signed-in clients.
 import hashlib
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 from config import versions
+from config.editing import check_if_match
 
 
 class ConditionalMixin:
@@ -72,3 +74,25 @@ def cache_headers(request, response):
     else:
         patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_SECONDS)
     patch_vary_headers(response, ["Authorization", "Cookie"])
+
+
+class IfMatchMixin:
+    """Writes to one record honour If-Match: the record's `version` (config.editing) or
+    the ETag a read of it returned. A stale one is a 412 and nothing is written; without
+    If-Match the write goes ahead. The row is locked from the check to the write, so two
+    writers holding the same version cannot both pass."""
+
+    def _check_if_match(self, instance):
+        locked = type(instance).objects.select_for_update(of=("self",)).get(pk=instance.pk)
+        read_etag = self._validators(self.request)[0] if hasattr(self, "_validators") else ""
+        check_if_match(self.request.headers.get("If-Match"), locked, read_etag)
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            self._check_if_match(serializer.instance)
+            super().perform_update(serializer)
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            self._check_if_match(instance)
+            super().perform_destroy(instance)

@@ -8,12 +8,24 @@ DRF's exceptions, Django's Http404/PermissionDenied/ValidationError and the site
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from config.api.conditional import NotModified, cache_headers
+from config.conflicts import Conflict, StaleEdit
+
+
+class ConflictError(exceptions.APIException):
+    status_code = 409
+    default_code = "conflict"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = 412
+    default_code = "precondition_failed"
 
 
 def _fields(detail, prefix=""):
@@ -52,6 +64,17 @@ def handle_exception(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, StaleEdit):
+        exc = PreconditionFailed(" ".join(exc.messages))
+    elif isinstance(exc, Conflict):
+        exc = ConflictError(" ".join(exc.messages))
+    elif isinstance(exc, IntegrityError):
+        # A unique slug or label taken by a request that committed a moment earlier: the
+        # checks before the write passed, the database refused it. Nothing was written.
+        exc = ConflictError(
+            "That conflicts with a change made at the same moment (a slug or label that "
+            "was just taken). Nothing was saved; check and send it again."
+        )
     if isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict

@@ -49,9 +49,19 @@ def add_error_responses(result, generator, request, public):
         "429": "Too many requests",
     }
     for path in result.get("paths", {}).values():
-        for operation in path.values():
+        for method, operation in path.items():
             responses = operation.setdefault("responses", {})
             for status, description in descriptions.items():
                 responses.setdefault(status, {"description": description, **reference})
             responses.setdefault("304", {"description": "Not modified (conditional request)"})
+            if method != "get":
+                responses.setdefault(
+                    "409",
+                    {"description": "Conflict: someone else changed it first", **reference},
+                )
+            if method in ("put", "patch", "delete"):
+                responses.setdefault(
+                    "412",
+                    {"description": "Precondition failed: If-Match is stale", **reference},
+                )
     return result

@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
+from config.editing import RetryRacedSaveAdmin
 from config.history import record, revision_for
 from forecasts import outcomes
 from forecasts.admin.filters import StateFilter
@@ -57,8 +58,11 @@ class StoryLinkInline(admin.TabularInline):
     verbose_name_plural = "stories it hangs on"
 
 
+QUESTION_TEXT_FIELDS = ["title", "slug", "kind", "description", "resolution_criteria"]
+
+
 @admin.register(Question)
-class QuestionAdmin(QuestionPages, VersionAdmin):
+class QuestionAdmin(RetryRacedSaveAdmin, QuestionPages, VersionAdmin):
     form = QuestionForm
     list_display = ["title", "state_label", "closes", "forecasters", "linked"]
     list_filter = [StateFilter, "kind", "status"]
@@ -69,7 +73,7 @@ class QuestionAdmin(QuestionPages, VersionAdmin):
     date_hierarchy = "closes_at"
     change_list_template = "admin/forecasts/question/change_list.html"
     fieldsets = [
-        (None, {"fields": ["title", "slug", "kind", "description", "resolution_criteria"]}),
+        (None, {"fields": [*QUESTION_TEXT_FIELDS, "edit_snapshot"]}),
         ("Schedule", {"fields": ["status", "opens_at", "closes_at"]}),
     ]
     outcome_fields = ["resolved_option", "resolved_at", "resolution_note"]

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
+from config.editing import EditConflictForm
 from forecasts.authoring import parse_question_block
 from forecasts.models import Option, Question, StoryQuestion
 from news.models import Story
@@ -61,7 +62,7 @@ class OptionFormSet(BaseInlineFormSet):
         Question.check_option_labels(kind, [form.cleaned_data["label"] for form in kept])
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(EditConflictForm):
     class Meta:
         model = Question
         fields = [

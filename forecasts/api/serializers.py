@@ -3,6 +3,7 @@
 from django.db import transaction
 from rest_framework import serializers
 
+from config.editing import edit_version
 from forecasts import authoring
 from forecasts.models import Forecast, Option, Question
 
@@ -55,13 +56,18 @@ class QuestionSerializer(serializers.ModelSerializer):
         help_text="Slugs of the stories it hangs on that this client may see."
     )
     url = serializers.SerializerMethodField()
+    version = serializers.SerializerMethodField(
+        help_text='The edit version. Send it back as `If-Match: "<version>"` with a change, '
+        "and the change is refused (412) if someone else changed the question meanwhile. "
+        "Readers' forecasts do not change it."
+    )
 
     class Meta:
         model = Question
         fields = [
             "id", "slug", "title", "description", "resolution_criteria", "kind", "status",
             "state", "opens_at", "closes_at", "forecaster_count", "options", "resolution",
-            "stories", "url",
+            "stories", "url", "version",
         ]  # fmt: skip
         read_only_fields = ["forecaster_count"]
         extra_kwargs = {"slug": {"required": False}}
@@ -78,6 +84,9 @@ class QuestionSerializer(serializers.ModelSerializer):
 
     def get_resolution(self, question) -> ResolutionSerializer(allow_null=True):
         return resolution_of(question) if question.is_settled else None
+
+    def get_version(self, question) -> str:
+        return edit_version(question)
 
     def get_url(self, question) -> str:
         return self.context["request"].build_absolute_uri(question.get_absolute_url())

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
-from config.api.conditional import ConditionalMixin
+from config.api.conditional import ConditionalMixin, IfMatchMixin
 from config.api.filters import ListFilterMixin, TimeField, TimeFilter
 from config.api.paging import TimeCursorPagination
 from config.api.permissions import EditorsWriteOthersRead
@@ -71,7 +71,7 @@ class QuestionPagination(TimeCursorPagination):
     ordering = ("closes_at", "id")
 
 
-class QuestionViewSet(ListFilterMixin, ConditionalMixin, viewsets.ModelViewSet):
+class QuestionViewSet(ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.ModelViewSet):
     """Questions with their options and the community's probability for each."""
 
     serializer_class = s.QuestionSerializer
@@ -99,7 +99,7 @@ class QuestionViewSet(ListFilterMixin, ConditionalMixin, viewsets.ModelViewSet):
                 "A question that readers forecast on, or that is settled, is part of the "
                 "record: annul it instead of deleting it."
             )
-        question.delete()
+        super().perform_destroy(question)
 
     def _question(self):
         return get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
