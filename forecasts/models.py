@@ -52,9 +52,12 @@ class QuestionQuerySet(models.QuerySet):
         return self.exclude(status=Question.Status.DRAFT)
 
     def visible_to(self, user):
-        """What `user` may see: drafts too for those who may view them in the admin
-        (editors), else visible()."""
-        return self if user.has_perm("forecasts.view_question") else self.visible()
+        """What `user` may see: drafts too for those who may view or change questions in
+        the admin (editors, as the admin's own has_view_permission), else visible()."""
+        editor = user.has_perm("forecasts.view_question") or user.has_perm(
+            "forecasts.change_question"
+        )
+        return self if editor else self.visible()
 
     def in_state(self, state, now=None):
         """The questions in `state` (a Question.State value): the one mapping from the
@@ -76,8 +79,11 @@ class QuestionQuerySet(models.QuerySet):
         raise ValueError(f"not a question state: {state!r}")
 
     def open(self, now=None):
+        """Published, opened and not closed yet: taking forecasts. Closing first."""
         now = now or timezone.now()
-        return self.filter(status=Question.Status.PUBLISHED, opens_at__lte=now, closes_at__gt=now)
+        return self.filter(
+            status=Question.Status.PUBLISHED, opens_at__lte=now, closes_at__gt=now
+        ).order_by("closes_at", "pk")
 
     def upcoming(self, now=None):
         """Published but not open yet."""

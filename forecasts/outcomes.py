@@ -1,11 +1,11 @@
 """The state changes that end a question's forecasting: close, resolve, annul.
 
-The one place these rules live, for the admin's actions and pages, the API and the demo
-loader alike. Each locks the question's row and checks its state again inside the
-transaction, so of two editors resolving at the same moment exactly one wins; the other
-gets a Conflict naming the outcome that stands (a 409 in the API, a form error in the
-admin). Resolving scores every forecaster (forecasts.scoring) in the same transaction;
-annulling removes any scores, since an annulled question scores nothing.
+The one place these rules live, for the admin's actions and pages and the API alike.
+Each locks the question's row and checks its state again inside the transaction, so of
+two editors resolving at the same moment exactly one wins; the other gets a Conflict
+naming the outcome that stands (a 409 in the API, a form error in the admin). Resolving
+scores every forecaster (forecasts.scoring) in the same transaction; annulling removes
+any scores, since an annulled question scores nothing.
 """
 
 from datetime import timedelta

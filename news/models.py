@@ -125,8 +125,9 @@ class Story(models.Model):
 
     @staticmethod
     def shows_unpublished_to(user):
-        """Whether `user` may see drafts and scheduled stories (API, previews)."""
-        return user.has_perm("news.view_story")
+        """Whether `user` may see drafts and scheduled stories (API, previews): those who
+        may view or change stories in the admin, as the admin's own has_view_permission."""
+        return user.has_perm("news.view_story") or user.has_perm("news.change_story")
 
     def clean(self):
         if self.status == self.Status.PUBLISHED and self.published_at is None:

@@ -81,7 +81,8 @@ def redis_cache(settings):
     from django.core.cache import cache
 
     cache.clear()
-    return cache
+    yield cache
+    cache.clear()  # leave the shared Redis database as we found it
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The community forecast over time, drawn as SVG on the server."""
 
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -55,3 +55,12 @@ def test_chart_escapes_option_labels():
     chart = probability_chart(question, [])
     assert "<script>x" not in chart.svg
     ET.fromstring(chart.svg)
+
+
+def test_chart_dates_are_shown_in_the_sites_time_zone(settings):
+    settings.TIME_ZONE = "Pacific/Kiritimati"  # UTC+14: late on the 1st is the 2nd there
+    opens = datetime(2025, 3, 1, 20, 0, tzinfo=UTC)
+    question = QuestionFactory(opens_at=opens, closes_at=opens + timedelta(days=8))
+    chart = probability_chart(question, [], now=opens + timedelta(days=30))
+    assert "Mar 2, 2025" in chart.svg
+    assert "Mar 10, 2025" in chart.svg

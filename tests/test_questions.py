@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from forecasts import outcomes
-from forecasts.models import Option, Question
-from tests.factories import QuestionFactory
+from forecasts.models import Forecast, Option, Question
+from tests.factories import ForecastFactory, QuestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +200,46 @@ def test_community_forecast_follows_the_running_sums():
         ("Stay", 60),
         ("Leave", 40),
     ]
+
+
+def test_in_state_is_the_one_mapping_from_a_state_to_its_questions():
+    made = {
+        Question.State.OPEN: question_at(timedelta(days=-1), timedelta(days=1)),
+        Question.State.UPCOMING: question_at(timedelta(days=1), timedelta(days=2)),
+        Question.State.CLOSED: question_at(timedelta(days=-2), timedelta(days=-1)),
+        Question.State.DRAFT: QuestionFactory(status=Question.Status.DRAFT),
+    }
+    resolved, annulled = QuestionFactory(), QuestionFactory()
+    outcomes.resolve(resolved, resolved.options.first(), "Settled.")
+    outcomes.annul(annulled, "Unclear.")
+    made[Question.State.RESOLVED], made[Question.State.ANNULLED] = resolved, annulled
+    for state, question in made.items():
+        assert list(Question.objects.in_state(state)) == [question], state
+        assert question.state() == state
+    with pytest.raises(ValueError, match="not a question state"):
+        Question.objects.in_state("sideways")
+
+
+def test_check_schedule_refuses_a_close_at_or_before_the_open():
+    Question.check_schedule(NOW, NOW + timedelta(seconds=1))
+    Question.check_schedule(None, NOW)  # nothing to compare yet: other checks say so
+    for closes in (NOW, NOW - timedelta(days=1)):
+        with pytest.raises(ValidationError) as error:
+            Question.check_schedule(NOW, closes)
+        assert error.value.message_dict == {
+            "closes_at": ["The close time must be after the open time."]
+        }
+
+
+def test_latest_per_reader_keeps_each_readers_newest_forecast_per_question():
+    question, other = QuestionFactory(), QuestionFactory()
+    reader, someone = UserFactory(), UserFactory()
+    ForecastFactory(user=reader, question=question, created_at=NOW - timedelta(hours=2))
+    newest = ForecastFactory(user=reader, question=question, created_at=NOW - timedelta(hours=1))
+    elsewhere = ForecastFactory(user=reader, question=other, created_at=NOW - timedelta(days=1))
+    theirs = ForecastFactory(user=someone, question=question, created_at=NOW - timedelta(days=3))
+    # Two at the same moment: the later row wins, as it was written last.
+    tie = ForecastFactory(user=someone, question=other, created_at=NOW)
+    tie_later = ForecastFactory(user=someone, question=other, created_at=NOW)
+    assert tie_later.pk > tie.pk
+    assert set(Forecast.objects.latest_per_reader()) == {newest, elsewhere, theirs, tie_later}
