@@ -10,8 +10,18 @@ import math
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Case, F, FloatField, Subquery, Value, When
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from config.versions import bump_forecasts
@@ -71,65 +81,138 @@ def clean_probabilities(question, probabilities, normalise=False):
     return given
 
 
-def record_forecast(user, question_id, probabilities, normalise=False, now=None):
+def record_forecast(user, question_id, probabilities, normalise=False, now=None, *, slug=None):
     """Store a reader's forecast and update the community forecast, in one transaction.
 
-    The question row is locked (SELECT … FOR UPDATE) so concurrent forecasts on it are
-    applied one after another and no update to the running sums is lost. Cost: O(options)
-    in work and a fixed number of queries, whatever the number of forecasts stored.
-    """
+    The question is named by `question_id`, or by `slug`. The question row is locked
+    (SELECT … FOR UPDATE) so concurrent forecasts on it, from many readers or from one
+    reader's two tabs, are applied one after another and no update to the running sums is
+    lost. Cost: O(options) in work and, on PostgreSQL, four statements whatever the number
+    of forecasts stored: the lock, the options with the reader's previous probabilities,
+    one write of the forecast and the running sums, and the snapshot.
 
-    now = now or timezone.now()
+    Returns the new Forecast, with `given` ({option id: probability}) filled in.
+    Raises NoSuchQuestion for a missing or draft question, ValidationError for the rest.
+    """
     with transaction.atomic():
+        where = {"slug": slug} if slug is not None else {"pk": question_id}
         question = (
-            Question.objects.select_for_update(of=("self",))
-            .filter(pk=question_id)
-            .prefetch_related("options")
+            Question.objects.select_for_update()
+            .filter(**where)
+            .exclude(status=Question.Status.DRAFT)
+            .only("status", "slug", "opens_at", "closes_at", "forecaster_count")
             .first()
         )
-        if question is None or question.status == Question.Status.DRAFT:
-            raise ValidationError("There is no such question.")
+        if question is None:
+            raise NoSuchQuestion("There is no such question.")
+        # The time is taken under the lock: forecasts on a question are then stamped in
+        # the order they were applied, so "the reader's newest" is the one the running
+        # sums hold (two tabs racing would otherwise leave the older stamp applied last).
+        now = now or timezone.now()
         if question.state(now) != Question.State.OPEN:
             raise ValidationError("This question is not open for forecasts.")
+        # A statement of its own, after the lock: it sees a forecast that a concurrent
+        # request (the same reader's other tab) committed while we waited.
+        prefetch_related_objects([question], Prefetch("options", queryset=_with_previous(user)))
         given = clean_probabilities(question, probabilities, normalise)
-        old = previous_probabilities(user, question)
-        forecast = Forecast.objects.create(user=user, question=question, created_at=now)
-        ForecastProbability.objects.bulk_create(
-            ForecastProbability(forecast=forecast, option_id=key, probability=value)
-            for key, value in given.items()
-        )
+        options = list(question.options.all())
+        old = {o.pk: o.previous for o in options if o.previous is not None}
         deltas = {option_id: value - old.get(option_id, 0.0) for option_id, value in given.items()}
-        Option.objects.filter(pk__in=deltas).update(
-            forecast_sum=F("forecast_sum")
-            + Case(
-                *(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()),
-                output_field=FloatField(),
-            )
-        )
         newcomer = 0 if old else 1
-        Question.objects.filter(pk=question.pk).update(
-            forecaster_count=F("forecaster_count") + newcomer, updated_at=now
-        )
-        # The row lock means nobody else moved these since we read them: the new totals
-        # are the old ones plus our deltas, without reading them back.
-        for option in question.options.all():
-            option.forecast_sum += deltas[option.pk]
-        question.forecaster_count += newcomer
-        take_snapshot(question, now)
+        forecast_id, sums, count = _write(user, question, given, deltas, newcomer, now)
+        take_snapshot(question.pk, [(o.pk, sums[o.pk]) for o in options], count, now)
         transaction.on_commit(bump_forecasts)
+    forecast = Forecast(pk=forecast_id, user=user, question=question, created_at=now)
+    forecast.given = given
     return forecast
 
 
-def previous_probabilities(user, question):
-    """{option id: probability} of the reader's newest forecast on `question`, or {}."""
+class NoSuchQuestion(ValidationError):
+    """The question does not exist, or readers cannot see it (a draft)."""
 
+
+def _with_previous(user):
+    """Options in order, each with the probability the reader's newest forecast on its
+    question gave it (`previous`; None when they have not forecast, or not on it)."""
     newest = (
-        Forecast.objects.filter(user=user, question=question)
+        Forecast.objects.filter(user=user, question=OuterRef(OuterRef("question")))
         .order_by("-created_at", "-pk")
         .values("pk")[:1]
     )
-    rows = ForecastProbability.objects.filter(forecast=Subquery(newest))
-    return dict(rows.values_list("option_id", "probability"))
+    given = ForecastProbability.objects.filter(option=OuterRef("pk"), forecast=Subquery(newest))
+    return Option.objects.only("question_id", "position").annotate(
+        previous=Subquery(given.values("probability")[:1])
+    )
+
+
+def _write(user, question, given, deltas, newcomer, now):
+    """Store the forecast and its probabilities and move the running sums; returns
+    (forecast id, {option id: new sum}, new forecaster count).
+
+    On PostgreSQL this is one statement (data-modifying CTEs); elsewhere, four.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                WRITE_SQL,
+                {
+                    "user": user.pk,
+                    "question": question.pk,
+                    "now": now,
+                    "given_ids": list(given),
+                    "given": list(given.values()),
+                    "delta_ids": list(deltas),
+                    "deltas": list(deltas.values()),
+                    "newcomer": newcomer,
+                },
+            )
+            forecast_id, count, option_ids, option_sums = cursor.fetchone()
+        return forecast_id, dict(zip(option_ids, option_sums, strict=True)), count
+    forecast = Forecast.objects.create(user=user, question=question, created_at=now)
+    ForecastProbability.objects.bulk_create(
+        ForecastProbability(forecast=forecast, option_id=key, probability=value)
+        for key, value in given.items()
+    )
+    Option.objects.filter(pk__in=deltas).update(
+        forecast_sum=F("forecast_sum")
+        + Case(
+            *(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()),
+            output_field=FloatField(),
+        )
+    )
+    Question.objects.filter(pk=question.pk).update(
+        forecaster_count=F("forecaster_count") + newcomer, updated_at=now
+    )
+    # The row lock means nobody else moved these since: read back under it.
+    sums = dict(Option.objects.filter(question=question).values_list("pk", "forecast_sum"))
+    return forecast.pk, sums, question.forecaster_count + newcomer
+
+
+WRITE_SQL = f"""
+WITH forecast AS (
+    INSERT INTO {Forecast._meta.db_table} (user_id, question_id, created_at)
+    VALUES (%(user)s, %(question)s, %(now)s)
+    RETURNING id
+), probabilities AS (
+    INSERT INTO {ForecastProbability._meta.db_table} (forecast_id, option_id, probability)
+    SELECT forecast.id, given.option_id, given.probability
+    FROM forecast, unnest(%(given_ids)s::bigint[], %(given)s::double precision[])
+        AS given(option_id, probability)
+), options AS (
+    UPDATE {Option._meta.db_table} AS option
+    SET forecast_sum = option.forecast_sum + delta.value
+    FROM unnest(%(delta_ids)s::bigint[], %(deltas)s::double precision[]) AS delta(id, value)
+    WHERE option.id = delta.id
+    RETURNING option.id, option.forecast_sum
+), question AS (
+    UPDATE {Question._meta.db_table}
+    SET forecaster_count = forecaster_count + %(newcomer)s, updated_at = %(now)s
+    WHERE id = %(question)s
+    RETURNING forecaster_count
+)
+SELECT (SELECT id FROM forecast), (SELECT forecaster_count FROM question),
+    (SELECT array_agg(id) FROM options), (SELECT array_agg(forecast_sum) FROM options)
+"""  # noqa: S608 - table names from the models; every value is a bound parameter
 
 
 def latest_forecast(user, question):
@@ -142,24 +225,23 @@ def latest_forecast(user, question):
     )
 
 
-def take_snapshot(question, now):
-    """Record the community forecast of `question` (with its options, as they stand now),
-    at most SNAPSHOTS_PER_HOUR points an hour.
+def take_snapshot(question_id, sums, forecaster_count, now):
+    """Record the community forecast of a question from its options' running `sums`
+    ([(option id, sum)] in display order) and forecaster count, at most SNAPSHOTS_PER_HOUR
+    points an hour.
 
     Within one slot of the hour the latest state replaces the slot's snapshot, so a busy
     question keeps a bounded history while a quiet one keeps every change.
     """
-
-    options = list(question.options.all())
-    values = community_probabilities([o.forecast_sum for o in options], question.forecaster_count)
+    values = community_probabilities([total for _, total in sums], forecaster_count)
     state = {
-        "forecaster_count": question.forecaster_count,
-        "probabilities": {str(o.pk): p for o, p in zip(options, values, strict=True)},
+        "forecaster_count": forecaster_count,
+        "probabilities": {str(pk): p for (pk, _), p in zip(sums, values, strict=True)},
     }
     slot = 60 // SNAPSHOTS_PER_HOUR
     start = now.replace(minute=now.minute - now.minute % slot, second=0, microsecond=0)
     in_slot = ForecastSnapshot.objects.filter(
-        question=question, taken_at__gte=start, taken_at__lt=start + timedelta(minutes=slot)
+        question_id=question_id, taken_at__gte=start, taken_at__lt=start + timedelta(minutes=slot)
     )
     if not in_slot.update(taken_at=now, **state):
-        ForecastSnapshot.objects.create(question=question, taken_at=now, **state)
+        ForecastSnapshot.objects.create(question_id=question_id, taken_at=now, **state)

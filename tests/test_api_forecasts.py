@@ -205,6 +205,26 @@ def test_a_forecast_costs_the_same_queries_for_2_or_8_options():
     assert costs[0][0] <= 15
 
 
+@pytest.mark.postgres
+def test_a_forecast_through_the_api_is_at_most_five_sql_statements():
+    api = client_for(UserFactory())
+    question = QuestionFactory(options=[f"Option {n}" for n in range(6)])
+    url = f"/api/v1/questions/{question.slug}/forecasts/"
+    body = {"probabilities": shares(question, *[1 / 6] * 6)}
+    assert api.post(url, body, format="json").status_code == 201  # opens the snapshot slot
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post(url, body, format="json")
+    assert response.status_code == 201
+    # The test's own transaction turns the write's into savepoints; a server has none.
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    # The token, the lock, the options with the reader's last forecast, the write, the
+    # snapshot: the answer is built from what was written, not read back.
+    assert len(statements) <= 5, "\n".join(statements)
+    assert response.json()["probabilities"] == {
+        k: pytest.approx(v) for k, v in body["probabilities"].items()
+    }
+
+
 def test_throttling_counts_on_redis_as_on_any_cache(settings, redis_cache):
     cache = redis_cache
     settings.API_ANON_RATE = "3/minute"

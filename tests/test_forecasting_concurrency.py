@@ -7,6 +7,7 @@ from django.db import connection
 
 from forecasts import forecasting, recompute
 from forecasts.models import Question
+from tests.client_helpers import at_once
 from tests.factories import QuestionFactory, UserFactory
 
 THREADS = 8
@@ -43,5 +44,27 @@ def test_parallel_forecasts_end_with_sums_equal_to_a_recomputation():
     question = Question.objects.get(pk=question.pk)
     sums, count = recompute.recompute(question)
     assert question.forecaster_count == count == THREADS
+    for option in question.options.all():
+        assert option.forecast_sum == pytest.approx(sums[option.pk], abs=1e-9)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_readers_two_tabs_at_once_count_once_and_leave_no_drift():
+    question = QuestionFactory(options=["A", "B"])
+    a, b = (o.pk for o in question.options.all())
+    reader = UserFactory()
+    forecasting.record_forecast(reader, question.pk, {a: 0.5, b: 0.5})
+    tabs = [
+        lambda share=share: forecasting.record_forecast(
+            reader, question.pk, {a: share, b: 1 - share}
+        )
+        for share in (0.2, 0.9, 0.6, 0.3)
+    ]
+    results = at_once(*tabs)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    question = Question.objects.get(pk=question.pk)
+    sums, count = recompute.recompute(question)
+    assert question.forecaster_count == count == 1
     for option in question.options.all():
         assert option.forecast_sum == pytest.approx(sums[option.pk], abs=1e-9)

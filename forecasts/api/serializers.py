@@ -163,6 +163,9 @@ class ForecastSerializer(serializers.ModelSerializer):
         fields = ["id", "question", "created_at", "probabilities"]
 
     def get_probabilities(self, forecast) -> dict[str, float]:
+        given = getattr(forecast, "given", None)  # a forecast just recorded
+        if given is not None:
+            return {str(option_id): p for option_id, p in given.items()}
         return {str(p.option_id): p.probability for p in forecast.probabilities.all()}
 
 
