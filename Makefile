@@ -33,7 +33,7 @@ run: install
 
 ## The whole suite on PostgreSQL (DATABASE_URL, or a throwaway local cluster)
 test: install
-	$(TEST_ENV) scripts/with-test-database $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python scripts/with_test_database.py $(BIN)/pytest $(PYTEST_ARGS)
 
 ## The whole suite on SQLite; PostgreSQL-only tests are skipped with a reason
 test-sqlite: install
