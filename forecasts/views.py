@@ -11,7 +11,7 @@ from django.views.decorators.csp import csp_override
 from config.http_cache import CountingOncePaginator, public_page
 from forecasts import forecasting, scoring
 from forecasts.charts import calibration_chart, probability_chart
-from forecasts.forms import ForecastForm
+from forecasts.forms import ForecastForm, reader_error
 from forecasts.models import Forecast, Question, Score
 from news.models import Story, Topic
 
@@ -100,7 +100,7 @@ def submit_forecast(request, slug):
                 normalise=form.cleaned_data["normalise"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, reader_error(error))
         else:
             messages.success(request, "Your forecast is saved. Change it any time until close.")
             return redirect(question)
@@ -112,10 +112,11 @@ def _forecast_form(request, question):
     if not request.user.is_authenticated or not question.is_open:
         return None, None
     mine = forecasting.latest_forecast(request.user, question)
+    start = {option.pk: p for option, p, _ in question.community_forecast()}
     if mine:
-        start = {p.option_id: p.probability for p in mine.probabilities.all()}
-    else:
-        start = {option.pk: p for option, p, _ in question.community_forecast()}
+        own = {p.option_id: p.probability for p in mine.probabilities.all()}
+        if own.keys() >= start.keys():  # an option added since falls back to the community
+            start = own
     return ForecastForm(question, initial_probabilities=start), mine
 
 
@@ -173,5 +174,15 @@ def track_record(request):
     community = Score.objects.filter(user__isnull=True).select_related("question")
     summary = community.aggregate(questions=Count("pk"), brier=Avg("brier"), log=Avg("log_score"))
     bins = scoring.calibration(community)
-    context = {"summary": summary, "bins": bins, "chart": calibration_chart(bins)}
+    # Resolved questions are counted from the questions themselves, as the home page
+    # lists them: a question resolved outside the site's resolve step (an import, the
+    # demo loader) has no scores until `score_question` runs.
+    resolved = Question.objects.resolved().count()
+    context = {
+        "summary": summary,
+        "resolved": resolved,
+        "unscored": max(resolved - summary["questions"], 0),
+        "bins": bins,
+        "chart": calibration_chart(bins),
+    }
     return render(request, "forecasts/track_record.html", context)

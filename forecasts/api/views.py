@@ -213,7 +213,10 @@ class QuestionViewSet(ListFilterMixin, ConditionalMixin, viewsets.ModelViewSet):
                 normalise=body.validated_data["normalise"],
             )
         except ValidationError as error:
-            raise APIValidationError({"probabilities": error.messages}) from None
+            messages = error.messages
+            if getattr(error, "code", None) == forecasting.TOTAL_NOT_100:
+                messages = [messages[0] + ' Or send "normalise": true to have them rescaled.']
+            raise APIValidationError({"probabilities": messages}) from None
         forecast = (
             Forecast.objects.prefetch_related("probabilities")
             .select_related("question")
