@@ -1,6 +1,7 @@
 """The site's URLs: each app brings its own."""
 
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.http import HttpResponse
@@ -77,3 +78,7 @@ urlpatterns = [
     path("questions/", include("forecasts.urls")),
     path("", include("news.urls")),
 ]
+
+# `make run` (DEBUG) serves uploaded media itself; production serves MEDIA_ROOT from the
+# web server or object storage (static() adds nothing when DEBUG is off).
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from config.languages import default_language, language_choices, text_direction
 from config.search import search_vector, text_search
 from forecasts import maths
 from news.models import Story
@@ -144,6 +145,13 @@ class Question(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.MULTIPLE_CHOICE)
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    language = models.CharField(
+        max_length=16,
+        choices=language_choices,
+        default=default_language,
+        blank=True,  # blank means the site's own language (save() fills it in)
+        help_text="The language the question and its options are written in.",
+    )
     opens_at = models.DateTimeField(default=timezone.now)
     closes_at = models.DateTimeField()
     # RESTRICT, not PROTECT: the winning option cannot be deleted on its own, but the
@@ -212,6 +220,7 @@ class Question(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        self.language = self.language or default_language()
         super().save(*args, **save_without(self, {"forecaster_count"}, args, kwargs))
 
     def get_absolute_url(self):
@@ -288,6 +297,11 @@ class Question(models.Model):
         if now < self.closes_at:
             return self.State.OPEN
         return self.State.CLOSED
+
+    @property
+    def direction(self):
+        """ "rtl" or "ltr": the `dir` of the element that holds the question."""
+        return text_direction(self.language)
 
     @property
     def is_open(self):

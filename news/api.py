@@ -60,7 +60,8 @@ class StorySerializer(serializers.ModelSerializer):
         model = Story
         fields = [
             "id", "slug", "headline", "summary", "body", "source_name", "source_url",
-            "dateline", "status", "published_at", "topics", "questions", "question_slugs",
+            "dateline", "language", "status", "published_at", "topics", "questions",
+            "question_slugs",
             "url", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]

@@ -69,7 +69,19 @@ class QuestionAdmin(QuestionPages, VersionAdmin):
     date_hierarchy = "closes_at"
     change_list_template = "admin/forecasts/question/change_list.html"
     fieldsets = [
-        (None, {"fields": ["title", "slug", "kind", "description", "resolution_criteria"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "kind",
+                    "language",
+                    "description",
+                    "resolution_criteria",
+                ]
+            },
+        ),
         ("Schedule", {"fields": ["status", "opens_at", "closes_at"]}),
     ]
     outcome_fields = ["resolved_option", "resolved_at", "resolution_note"]

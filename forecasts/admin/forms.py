@@ -68,6 +68,7 @@ class QuestionForm(forms.ModelForm):
             "title",
             "slug",
             "kind",
+            "language",
             "description",
             "resolution_criteria",
             "status",
