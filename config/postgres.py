@@ -17,7 +17,6 @@ class AddPostgresIndex(AddIndex):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
-
 class AddFieldInPlace(AddField):
     """AddField that never rebuilds the table on SQLite.
 

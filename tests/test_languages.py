@@ -1,7 +1,7 @@
 """Stories and questions in other languages: `lang` and `dir` on the element that holds
 them, right to left for Arabic, and `language` in the API."""
 
-import re
+from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
@@ -24,11 +24,37 @@ def arabic_story():
     return story
 
 
+VOID = {"meta", "link", "input", "img", "br", "hr", "source", "wbr"}
+
+
+class Enclosing(HTMLParser):
+    """Finds the elements that enclose the first text node containing `text`."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.text, self.stack, self.found = text, [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in VOID:
+            self.stack.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        if self.found is None and self.text in data and self.stack[0:1] != [("title", {})]:
+            self.found = list(self.stack)
+
+
 def opening_tag(html, text):
-    """The nearest element with a lang attribute before `text` in the page's body."""
-    start = html.index("<body")
-    before = html[: html.index(text, start)]
-    return re.findall(r"<[a-z]+[^>]*\blang=\"[^\"]*\"[^>]*>", before)[-1]
+    """The lang and dir of the nearest element around `text` (in the body) that sets lang."""
+    parser = Enclosing(text)
+    parser.feed(html[html.index("<body") :])
+    for tag, attrs in reversed(parser.found):
+        if "lang" in attrs:
+            return f'<{tag} lang="{attrs["lang"]}" dir="{attrs.get("dir", "")}">'
+    return ""
 
 
 def test_stories_and_questions_default_to_the_sites_language():
