@@ -23,7 +23,15 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(INSTALLED)
 
-install: $(INSTALLED)
+# axe-core for the browser tests' accessibility checks, when npm is there (the tests say
+# so and skip without it). Kept out of git in .axe/.
+AXE := .axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --prefix .axe --ignore-scripts --no-save --no-audit --no-fund --silent axe-core@4.14.1; \
+	else echo "npm not found: the accessibility checks in the browser tests will be skipped"; fi
+
+install: $(INSTALLED) $(AXE)
 
 ## Serve the demo newsroom on SQLite at http://127.0.0.1:$(PORT)
 run: install

@@ -1,14 +1,20 @@
 """Reader accounts: sign up, and log in with a limit on failed attempts (config.login_lockout).
 
-Everything else (log out, password change and reset) is django.contrib.auth's own views.
+Everything else (log out, password change and reset) is django.contrib.auth's own views,
+routed here so that they carry the site's name: left alone, they put the request's host
+("127.0.0.1:8000") in `site_name`, over the one the context processor gives every page.
 """
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -50,5 +56,49 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request,
+            f"Welcome to {settings.SITE_NAME}, {user.username}. Open questions take your "
+            "forecast; only you see it, and you can change it until the question closes.",
+        )
         return redirect(next_url)
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+class SiteNamed:
+    """Puts the site's name back over the host that auth's views put in `site_name`."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
+
+
+class ReaderPasswordResetView(SiteNamed, auth.PasswordResetView):
+    @property
+    def extra_email_context(self):  # the reset mail says where it comes from too
+        return {"site_name": settings.SITE_NAME}
+
+
+def _branded(view):
+    return type(view.__name__, (SiteNamed, view), {}).as_view()
+
+
+# django.contrib.auth.urls, with the site's name in the pages and the reset mail.
+urlpatterns = [
+    path("login/", _branded(ReaderLoginView), name="login"),
+    path("signup/", signup, name="signup"),
+    path("logout/", _branded(auth.LogoutView), name="logout"),
+    path("password_change/", _branded(auth.PasswordChangeView), name="password_change"),
+    path(
+        "password_change/done/",
+        _branded(auth.PasswordChangeDoneView),
+        name="password_change_done",
+    ),
+    path("password_reset/", ReaderPasswordResetView.as_view(), name="password_reset"),
+    path("password_reset/done/", _branded(auth.PasswordResetDoneView), name="password_reset_done"),
+    path(
+        "reset/<uidb64>/<token>/",
+        _branded(auth.PasswordResetConfirmView),
+        name="password_reset_confirm",
+    ),
+    path("reset/done/", _branded(auth.PasswordResetCompleteView), name="password_reset_complete"),
+]

@@ -21,36 +21,41 @@ from django.views.decorators.http import condition
 from config import versions
 
 
-class CountingOncePaginator(Paginator):
-    """A paginator that counts its rows once per editorial version and clock slice.
+def counted_once(count_key, count):
+    """`count()` run once per editorial version and clock slice, and kept in the cache.
 
-    The page itself costs the same at any size (an indexed LIMIT/OFFSET near the start),
-    but COUNT(*) reads every matching row: ten times the questions, ten times the count.
-    `count_key` names the list (its filters), as the query string does for readers.
+    The page of a list costs the same at any size (an indexed LIMIT/OFFSET near the
+    start), but COUNT(*) reads every matching row: ten times the questions, ten times the
+    count. `count_key` names what is counted (a list and its filters).
     """
+    raw = ":".join(
+        map(
+            str,
+            (versions.editorial_version()["version"], versions.clock_bucket(), *count_key),
+        )
+    )
+    key = "count:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+    counted = cache.get(key)
+    if counted is None:
+        counted = count()
+        cache.set(key, counted, timeout=settings.PAGE_CACHE_SECONDS)
+    return counted
 
-    def __init__(self, object_list, per_page, *, count_key, **kwargs):
+
+class CountingOncePaginator(Paginator):
+    """A paginator that counts its rows once per editorial version and clock slice
+    (counted_once), or is told its count (`count`, e.g. from a grouped count of several
+    lists at once)."""
+
+    def __init__(self, object_list, per_page, *, count_key, count=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.count_key = count_key
+        if count is not None:
+            self.count = count
 
     @cached_property
     def count(self):
-        raw = ":".join(
-            map(
-                str,
-                (
-                    versions.editorial_version()["version"],
-                    versions.clock_bucket(),
-                    *self.count_key,
-                ),
-            )
-        )
-        key = "count:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
-        counted = cache.get(key)
-        if counted is None:
-            counted = self.object_list.count()
-            cache.set(key, counted, timeout=settings.PAGE_CACHE_SECONDS)
-        return counted
+        return counted_once(self.count_key, self.object_list.count)
 
 
 def _etag(request, *args, **kwargs):

@@ -1,6 +1,6 @@
 """PostgreSQL-only schema pieces that must not break the SQLite development database."""
 
-from django.db.migrations import AddIndex
+from django.db.migrations import AddField, AddIndex
 
 
 class AddPostgresIndex(AddIndex):
@@ -15,3 +15,25 @@ class AddPostgresIndex(AddIndex):
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class AddFieldInPlace(AddField):
+    """AddField that never rebuilds the table on SQLite.
+
+    SQLite adds a NOT NULL column by copying the table into a new one, which drops the
+    triggers forecasts' migration 0002 puts on it and recreates every index in the state,
+    GIN ones too, which SQLite cannot create. A column with a constant default can be
+    added in place (ALTER TABLE … ADD COLUMN … DEFAULT … NOT NULL); the default stays in
+    SQLite's schema, which is harmless since Django always writes the column. PostgreSQL
+    gets Django's own AddField.
+    """
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "sqlite":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        field = model._meta.get_field(self.name)
+        definition, params = schema_editor.column_sql(model, field, include_default=True)
+        table, column = (schema_editor.quote_name(n) for n in (model._meta.db_table, field.column))
+        schema_editor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}", params)
+        return None

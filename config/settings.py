@@ -7,6 +7,7 @@ DJANGO_SECRET_KEY stops the process at startup rather than running with a guessa
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "imagekit",
     "news",
     "forecasts",
 ]
@@ -181,6 +183,19 @@ USE_I18N = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded media (stories' lead images and their renditions). Local files by default;
+# in production point MEDIA_ROOT at a shared volume, or swap the "default" storage for an
+# S3-compatible one (MEDIA_URL then names its public address).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
+# Limits on an uploaded image: bytes on the wire, and pixels once decoded (a tiny file can
+# claim 50,000 by 50,000 pixels: a decompression bomb). Both are form errors in the admin.
+IMAGE_UPLOAD_MAX_BYTES = env_int("IMAGE_UPLOAD_MAX_MB", 10) * 1024 * 1024
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_MEGAPIXELS", 40) * 1_000_000
+# Renditions are made when an image is saved; reading their URLs touches nothing.
+IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic"
+IMAGEKIT_CACHEFILE_DIR = "renditions"
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -209,9 +224,11 @@ if env_bool("DJANGO_BEHIND_PROXY"):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+_media_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MEDIA_URL)) if "//" in MEDIA_URL else ""
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    # Media on another origin (a CDN or bucket in MEDIA_URL) is allowed as images too.
+    "img-src": [CSP.SELF, "data:", *([_media_origin] if _media_origin else [])],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
     "object-src": [CSP.NONE],

@@ -1,6 +1,7 @@
 """The site's URLs: each app brings its own."""
 
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.http import HttpResponse
@@ -72,10 +73,12 @@ urlpatterns = [
     path("feeds/questions/atom/", QuestionsAtomFeed(), name="feed-questions-atom"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api.urls")),
-    path("accounts/login/", accounts.ReaderLoginView.as_view(), name="login"),
-    path("accounts/signup/", accounts.signup, name="signup"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include(accounts.urlpatterns)),
     path("", include((reader_patterns, "readers"))),
     path("questions/", include("forecasts.urls")),
     path("", include("news.urls")),
 ]
+
+# `make run` (DEBUG) serves uploaded media itself; production serves MEDIA_ROOT from the
+# web server or object storage (static() adds nothing when DEBUG is off).
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from config.languages import default_language
 from forecasts.models import BINARY_LABELS, Option, Question, StoryQuestion
 
 BULLET = "•"
@@ -109,6 +110,7 @@ def create_question(
     resolution_criteria,
     closes_at,
     kind=None,
+    language=None,
     opens_at=None,
     status=Question.Status.DRAFT,
     description="",
@@ -125,6 +127,7 @@ def create_question(
             description=description,
             resolution_criteria=resolution_criteria,
             kind=kind,
+            language=language or default_language(),
             status=status,
             opens_at=opens_at or timezone.now(),
             closes_at=closes_at,

@@ -1,12 +1,13 @@
 """The community forecast over time, drawn as inline SVG on the server.
 
-No JavaScript and no chart library: a step line per option over the question's life, a
-0–100% grid, and dates on the time axis. This module works out the geometry; the markup is
-templates/forecasts/charts/, autoescaped like every page. The legend is HTML (see the
-question page), so the numbers stay text for screen readers and search engines.
+No JavaScript and no chart library: a step line per option over the question's life on a
+0–100% grid. This module works out the geometry; the markup is
+templates/forecasts/charts/, autoescaped like every page. The plot is an SVG stretched to
+its box (strokes keep their width), and its labels, legend and data table are HTML: they
+stay readable at any width, and the numbers stay text for screen readers.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.template.loader import render_to_string
@@ -17,11 +18,13 @@ COLOURS = [
     "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9",
     "#d55e00", "#332288", "#999933", "#882255", "#44aa99",
 ]  # fmt: skip
+# Yes and No keep their own colours everywhere (bars and chart), whatever their order.
+BINARY_COLOURS = {"yes": (0, COLOURS[0]), "no": (5, COLOURS[5])}
 DASHES = ["", "6 3", "2 3"]
 MAX_POINTS = 400
-
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 28
+TABLE_ROWS = 12
+SIZE = 1000  # the plot's own units, stretched to its box
+GRID = (0, 25, 50, 75, 100)
 
 
 @dataclass
@@ -30,16 +33,30 @@ class Series:
     colour: str
     dash: str
     percent: int
+    index: int = 0  # the CSS class series-N that colours it in light and dark
 
 
 @dataclass
 class Chart:
     svg: str
     series: list
+    empty: bool = False
+    axis: list = field(default_factory=list)  # [(position class, label)]
+    table: list = field(default_factory=list)  # [(label of the time, [percent per series])]
+    ticks: tuple = GRID
 
 
 def style_for(index):
     return COLOURS[index % len(COLOURS)], DASHES[(index // len(COLOURS)) % len(DASHES)]
+
+
+def _style(question, option, index):
+    """(CSS series index, colour, dash) of an option's line."""
+    if question.kind == question.Kind.BINARY and option.label.casefold() in BINARY_COLOURS:
+        series, colour = BINARY_COLOURS[option.label.casefold()]
+        return series, colour, ""
+    colour, dash = style_for(index)
+    return index % len(COLOURS), colour, dash
 
 
 def _thin(points, limit=MAX_POINTS):
@@ -48,6 +65,11 @@ def _thin(points, limit=MAX_POINTS):
         return points
     step = len(points) / limit
     return [points[int(i * step)] for i in range(limit - 1)] + [points[-1]]
+
+
+def time_format(start, end):
+    """Hours and minutes when the chart spans a day or less, dates otherwise."""
+    return "H:i" if end - start <= timedelta(days=1) else "M j, Y"
 
 
 def probability_chart(question, snapshots, now=None):
@@ -63,25 +85,33 @@ def probability_chart(question, snapshots, now=None):
     if end <= start:
         end = start + timedelta(seconds=1)
 
+    taken = [s for s in _thin(list(snapshots)) if start <= s.taken_at <= end]
+    series = []
+    for index, (option, _, percent) in enumerate(current):
+        css, colour, dash = _style(question, option, index)
+        series.append(Series(option.label, colour, dash, percent, css))
+    # Nobody has forecast: flat 1/N lines on top of one another would say nothing, so the
+    # grid stays empty and says so.
+    empty = not taken and not question.forecaster_count
+
     # (time, {option id: probability}): the opening, every snapshot, and now.
     points = [(start, uniform)]
-    for snapshot in _thin(list(snapshots)):
-        if start <= snapshot.taken_at <= end:
-            values = {int(k): v for k, v in snapshot.probabilities.items()}
-            points.append((snapshot.taken_at, values))
+    for snapshot in taken:
+        points.append((snapshot.taken_at, {int(k): v for k, v in snapshot.probabilities.items()}))
     points.append((end, {option.pk: p for option, p, _ in current}))
 
     span = (end - start).total_seconds()
 
     def x(moment):
-        return LEFT + (WIDTH - LEFT - RIGHT) * (moment - start).total_seconds() / span
+        return SIZE * (moment - start).total_seconds() / span
 
     def y(probability):
-        return TOP + (HEIGHT - TOP - BOTTOM) * (1 - probability)
+        return SIZE * (1 - probability)
 
-    lines, series = [], []
-    for index, (option, _, percent) in enumerate(current):
-        colour, dash = style_for(index)
+    lines = []
+    for option, line in zip(options, series, strict=True):
+        if empty:
+            break
         coordinates, previous = [], None
         for moment, values in points:
             value = values.get(option.pk, previous if previous is not None else 0)
@@ -89,30 +119,38 @@ def probability_chart(question, snapshots, now=None):
                 coordinates.append(f"{x(moment):.1f},{y(previous):.1f}")  # hold, then step
             coordinates.append(f"{x(moment):.1f},{y(value):.1f}")
             previous = value
-        lines.append(
-            {
-                "points": " ".join(coordinates),
-                "series": Series(option.label, colour, dash, percent),
-            }
-        )
-        series.append(lines[-1]["series"])
+        lines.append({"points": " ".join(coordinates), "series": line})
     context = {
         "question": question,
-        "width": WIDTH,
-        "height": HEIGHT,
+        "size": SIZE,
         "start": start,
         "end": end,
-        "grid": [
-            (LEFT, WIDTH - RIGHT, f"{y(tick / 100):.1f}", f"{y(tick / 100) + 4:.1f}", tick)
-            for tick in (0, 25, 50, 75, 100)
-        ],
-        "label_x": LEFT - 6,
-        "axis_y": HEIGHT - 8,
-        "axis": [(f"{x(start):.1f}", "start", start), (f"{x(end):.1f}", "end", end)],
+        "grid": [f"{y(tick / 100):.1f}" for tick in GRID],
         "lines": lines,
     }
     svg = render_to_string("forecasts/charts/probability.html", context)
-    return Chart(svg=svg, series=series)
+    moment_format = time_format(start, end)
+    middle = start + (end - start) / 2
+    return Chart(
+        svg=svg,
+        series=series,
+        empty=empty,
+        axis=[("start", start, moment_format), ("middle", middle, moment_format),
+              ("end", end, moment_format)],
+        table=[] if empty else _table(points, options, moment_format),
+    )  # fmt: skip
+
+
+def _table(points, options, moment_format):
+    """At most TABLE_ROWS rows of the chart's points, first and last kept: the data
+    behind the lines, for readers who cannot see them."""
+    chosen = points if len(points) <= TABLE_ROWS else _thin(points, TABLE_ROWS)
+    rows, previous = [], {}
+    for moment, values in chosen:
+        shares = [values.get(option.pk, previous.get(option.pk, 0)) for option in options]
+        previous = dict(zip([o.pk for o in options], shares, strict=True))
+        rows.append((moment, [round(share * 100) for share in shares]))
+    return rows
 
 
 def calibration_chart(bins, size=280):

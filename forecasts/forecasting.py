@@ -38,6 +38,7 @@ from forecasts.models import (
 
 SNAPSHOTS_PER_HOUR = 12
 TOTAL_TOLERANCE = 0.0005  # 100% ± 0.05 points: what two-decimal inputs can miss by
+TOTAL_NOT_100 = "total"  # the ValidationError code of probabilities that do not sum to 100%
 
 
 def clean_probabilities(question, probabilities, normalise=False):
@@ -67,10 +68,12 @@ def clean_probabilities(question, probabilities, normalise=False):
             raise ValidationError("Give at least one option a probability above zero.")
         given = {key: value / total for key, value in given.items()}
     elif abs(total - 1) > TOTAL_TOLERANCE:
+        # Each interface says how its users ask for normalising (a tick box on the site,
+        # a field in the API), so the message stops at the rule; the code lets them add it.
         raise ValidationError(
-            f"Your probabilities add up to {total * 100:.1f}%, not 100%. "
-            "Adjust them, or ask to have them normalised (“Normalise for me”; "
-            '"normalise": true in the API).'
+            "Your probabilities add up to %(total)s%%, not 100%%.",
+            code=TOTAL_NOT_100,
+            params={"total": f"{total * 100:.1f}"},
         )
     low, high = PROBABILITY_MIN, PROBABILITY_MAX
     out_of_bounds = [key for key, value in given.items() if not low <= value <= high]

@@ -3,9 +3,13 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 
-from forecasts import forecasting
+from forecasts import forecasting, maths
 from forecasts.models import PROBABILITY_MAX, PROBABILITY_MIN
+
+# Percentages to one decimal: the form's fields are tenths of a point.
+TENTHS = 1000
 
 
 class ForecastForm(forms.Form):
@@ -16,19 +20,32 @@ class ForecastForm(forms.Form):
     def __init__(self, question, *args, initial_probabilities=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.question = question
-        initial_probabilities = initial_probabilities or {}
-        for option in question.options.all():
-            start = initial_probabilities.get(option.pk)
+        options = list(question.options.all())
+        starts = self.starting_percents(options, initial_probabilities or {})
+        for option, start in zip(options, starts, strict=True):
             self.fields[self.field_name(option)] = forms.DecimalField(
                 label=option.label,
                 min_value=Decimal(str(PROBABILITY_MIN * 100)),
                 max_value=Decimal(str(PROBABILITY_MAX * 100)),
                 decimal_places=2,
                 max_digits=5,
-                initial=round(start * 100, 1) if start is not None else None,
-                widget=forms.NumberInput(attrs={"step": "0.1", "class": "forecast__input"}),
+                initial=start,
+                widget=forms.NumberInput(
+                    attrs={"step": "0.1", "class": "forecast__input", "inputmode": "decimal"}
+                ),
             )
-        self.order_fields([self.field_name(o) for o in question.options.all()] + ["normalise"])
+        self.order_fields([self.field_name(o) for o in options] + ["normalise"])
+
+    @staticmethod
+    def starting_percents(options, probabilities):
+        """The pre-filled percentages, to one decimal, summing to exactly 100.0: the same
+        largest-remainder rounding as the displayed whole percentages, in tenths, so a
+        reader who submits them unchanged is never told they add up to 99.9%."""
+        values = [probabilities.get(option.pk) for option in options]
+        if not values or None in values or sum(values) <= 0:
+            return [None] * len(options)
+        tenths = maths.largest_remainder_percentages(values, total=TENTHS)
+        return [Decimal(n).scaleb(-1) for n in tenths]  # 834 -> 83.4, 830 -> 83.0
 
     @staticmethod
     def field_name(option):
@@ -48,7 +65,22 @@ class ForecastForm(forms.Form):
         if self.errors:
             return cleaned
         # The one set of rules, shared with the API: raises a ValidationError for the form.
-        forecasting.clean_probabilities(
-            self.question, self.probabilities(), normalise=cleaned.get("normalise", False)
-        )
+        try:
+            forecasting.clean_probabilities(
+                self.question, self.probabilities(), normalise=cleaned.get("normalise", False)
+            )
+        except ValidationError as error:
+            raise reader_error(error) from None
         return cleaned
+
+
+def reader_error(error):
+    """The rule's message, plus how a reader on the site asks for normalising."""
+    if getattr(error, "code", None) == forecasting.TOTAL_NOT_100:
+        return ValidationError(
+            "Your probabilities add up to %(total)s%%, not 100%%. Adjust them, or tick "
+            "“Normalise for me” to have them scaled to 100%%.",
+            code=error.code,
+            params=error.params,
+        )
+    return error

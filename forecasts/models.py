@@ -6,23 +6,29 @@ in small modules beside it: forecasts.outcomes (close, resolve, annul), forecast
 can express as constraints.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
+from config.languages import default_language, language_choices, text_direction
 from config.search import search_vector, text_search
 from forecasts import maths
 from news.models import Story
 
 QUESTION_SEARCH_VECTOR = search_vector("title", "description", "resolution_criteria")
 CLOSING_SOON = timedelta(days=7)
+# Cards show how far each option moved over this long (from ForecastSnapshot history).
+CHANGE_WINDOW = timedelta(hours=24)
+CARD_OPTIONS = 4  # a card shows this many options, then "+ K more"
 MIN_OPTIONS = 2
 
 
@@ -64,8 +70,6 @@ class QuestionQuerySet(models.QuerySet):
         states that readers, editors and API clients filter by to a query."""
         now = now or timezone.now()
         match state:
-            case Question.State.DRAFT:
-                return self.filter(status=Question.Status.DRAFT)
             case Question.State.UPCOMING:
                 return self.upcoming(now)
             case Question.State.OPEN:
@@ -76,33 +80,52 @@ class QuestionQuerySet(models.QuerySet):
                 return self.resolved()
             case Question.State.ANNULLED:
                 return self.annulled()
-        raise ValueError(f"not a question state: {state!r}")
+        return self.filter(state_condition(state, now))
 
     def open(self, now=None):
         """Published, opened and not closed yet: taking forecasts. Closing first."""
-        now = now or timezone.now()
-        return self.filter(
-            status=Question.Status.PUBLISHED, opens_at__lte=now, closes_at__gt=now
-        ).order_by("closes_at", "pk")
+        return self.filter(state_condition(Question.State.OPEN, now)).order_by("closes_at", "pk")
 
     def upcoming(self, now=None):
         """Published but not open yet."""
-        return self.filter(status=Question.Status.PUBLISHED, opens_at__gt=now or timezone.now())
+        return self.filter(state_condition(Question.State.UPCOMING, now))
 
     def closed(self, now=None):
         """Published, past its close time, not yet resolved or annulled."""
-        return self.filter(status=Question.Status.PUBLISHED, closes_at__lte=now or timezone.now())
+        return self.filter(state_condition(Question.State.CLOSED, now))
 
     def closing_soon(self, now=None):
         """Open and closing within CLOSING_SOON, soonest first."""
+        return self.filter(closing_soon_condition(now)).order_by("closes_at")
+
+    def list_counts(self, now=None):
+        """{name: count} of the lists readers browse (/questions/'s tabs), in one query:
+        each state that readers see, "closing" (closing_soon()) and "all"."""
         now = now or timezone.now()
-        return self.open(now).filter(closes_at__lte=now + CLOSING_SOON).order_by("closes_at")
+        counts = {
+            state: models.Count("pk", filter=state_condition(state, now))
+            for state in (
+                Question.State.OPEN,
+                Question.State.CLOSED,
+                Question.State.RESOLVED,
+                Question.State.ANNULLED,
+            )
+        }
+        return self.aggregate(
+            **counts,
+            closing=models.Count("pk", filter=closing_soon_condition(now)),
+            all=models.Count("pk"),
+        )
 
     def resolved(self):
-        return self.filter(status=Question.Status.RESOLVED).order_by("-resolved_at", "-pk")
+        return self.filter(state_condition(Question.State.RESOLVED)).order_by(
+            "-resolved_at", "-pk"
+        )
 
     def annulled(self):
-        return self.filter(status=Question.Status.ANNULLED).order_by("-resolved_at", "-pk")
+        return self.filter(state_condition(Question.State.ANNULLED)).order_by(
+            "-resolved_at", "-pk"
+        )
 
     def about(self, topic):
         """Questions hanging on a live story of `topic`."""
@@ -118,6 +141,65 @@ class QuestionQuerySet(models.QuerySet):
 
     def with_options(self):
         return self.select_related("resolved_option").prefetch_related("options")
+
+    def with_day_change(self, now=None):
+        """Each question with the community forecast of CHANGE_WINDOW ago, for
+        Question.day_change: a subquery in the same query, so a list of any length
+        costs nothing more."""
+        return self.annotate(day_ago_probabilities=probabilities_before(OuterRef("pk"), now))
+
+
+def state_condition(state, now=None):
+    """The condition (a Q) for questions in `state`: derived from status and the clock.
+    QuestionQuerySet.in_state() and its counts are built on it."""
+    now = now or timezone.now()
+    published = models.Q(status=Question.Status.PUBLISHED)
+    match state:
+        case Question.State.DRAFT:
+            return models.Q(status=Question.Status.DRAFT)
+        case Question.State.UPCOMING:
+            return published & models.Q(opens_at__gt=now)
+        case Question.State.OPEN:
+            return published & models.Q(opens_at__lte=now, closes_at__gt=now)
+        case Question.State.CLOSED:
+            return published & models.Q(closes_at__lte=now)
+        case Question.State.RESOLVED:
+            return models.Q(status=Question.Status.RESOLVED)
+        case Question.State.ANNULLED:
+            return models.Q(status=Question.Status.ANNULLED)
+    raise ValueError(f"not a question state: {state!r}")
+
+
+def closing_soon_condition(now=None):
+    now = now or timezone.now()
+    return state_condition(Question.State.OPEN, now) & models.Q(closes_at__lte=now + CLOSING_SOON)
+
+
+def probabilities_before(question, now=None):
+    """Subquery: the probabilities of `question`'s last snapshot taken CHANGE_WINDOW or more
+    before `now` (NULL when there is none). Uses the (question, taken_at) index."""
+    cutoff = (now or timezone.now()) - CHANGE_WINDOW
+    snapshots = ForecastSnapshot.objects.filter(question=question, taken_at__lte=cutoff)
+    return Subquery(
+        snapshots.order_by("-taken_at", "-pk").values("probabilities")[:1],
+        output_field=models.JSONField(),
+    )
+
+
+@dataclass
+class OptionRow:
+    """One option as a card or the question page shows it."""
+
+    option: "Option"
+    probability: float
+    percent: int
+    change: int  # whole points over CHANGE_WINDOW; 0 when it did not move or is unknown
+    is_outcome: bool
+    is_leading: bool
+
+    @property
+    def label(self):
+        return self.option.label
 
 
 class Question(models.Model):
@@ -150,6 +232,13 @@ class Question(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.MULTIPLE_CHOICE)
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    language = models.CharField(
+        max_length=16,
+        choices=language_choices,
+        default=default_language,
+        blank=True,  # blank means the site's own language (save() fills it in)
+        help_text="The language the question and its options are written in.",
+    )
     opens_at = models.DateTimeField(default=timezone.now)
     closes_at = models.DateTimeField()
     # RESTRICT, not PROTECT: the winning option cannot be deleted on its own, but the
@@ -225,6 +314,7 @@ class Question(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        self.language = self.language or default_language()
         super().save(*args, **save_without(self, {"forecaster_count"}, args, kwargs))
 
     def get_absolute_url(self):
@@ -308,6 +398,11 @@ class Question(models.Model):
         return self.State.CLOSED
 
     @property
+    def direction(self):
+        """ "rtl" or "ltr": the `dir` of the element that holds the question."""
+        return text_direction(self.language)
+
+    @property
     def is_open(self):
         return self.state() == self.State.OPEN
 
@@ -342,10 +437,74 @@ class Question(models.Model):
         percents = maths.largest_remainder_percentages(probabilities)
         return list(zip(options, probabilities, percents, strict=True))
 
+    @cached_property
+    def day_change(self):
+        """{option id: whole percentage points moved over CHANGE_WINDOW}, options that moved
+        only; {} for a settled question or when the caller did not load
+        `day_ago_probabilities` (QuestionQuerySet.with_day_change()).
+
+        The forecast a day ago is the last snapshot before then; with none, the question
+        had no forecasts yet and stood at 1/N if it was open, or did not exist to move.
+        """
+        if self.is_settled or not hasattr(self, "day_ago_probabilities"):
+            return {}
+        current = self.community_forecast()
+        then = self.day_ago_probabilities
+        if then is None:
+            if self.opens_at > timezone.now() - CHANGE_WINDOW:
+                return {}
+            then_percents = maths.largest_remainder_percentages([1] * len(current))
+        else:
+            values = [float(then.get(str(option.pk), 0.0)) for option, _, _ in current]
+            if sum(values) <= 0:
+                return {}
+            then_percents = maths.largest_remainder_percentages(values)
+        return {
+            option.pk: percent - before
+            for (option, _, percent), before in zip(current, then_percents, strict=True)
+            if percent != before
+        }
+
+    @cached_property
+    def option_rows(self):
+        """[OptionRow] in display order: what the bars show."""
+        current = self.community_forecast()
+        percents = sorted((percent for _, _, percent in current), reverse=True)
+        leading = None  # an option ahead of every other; none when the top is shared
+        if percents and (len(percents) == 1 or percents[0] > percents[1]):
+            leading = next(option.pk for option, _, percent in current if percent == percents[0])
+        changes = self.day_change
+        return [
+            OptionRow(
+                option=option,
+                probability=probability,
+                percent=percent,
+                change=changes.get(option.pk, 0),
+                is_outcome=option.pk == self.resolved_option_id,
+                is_leading=option.pk == leading,
+            )
+            for option, probability, percent in current
+        ]
+
+    @property
+    def leading_row(self):
+        """The option with the highest share, when one is ahead of the rest."""
+        return next((row for row in self.option_rows if row.is_leading), None)
+
+    @property
+    def more_options(self):
+        """How many options a card leaves out ("+ 3 more options")."""
+        return max(len(self.option_rows) - CARD_OPTIONS, 0)
+
 
 class StoryQuestionQuerySet(models.QuerySet):
     def public(self):
         return self.exclude(question__status=Question.Status.DRAFT)
+
+    def with_day_change(self, now=None):
+        """Each link's question with its forecast of CHANGE_WINDOW ago (see
+        StoryQuestion.day_ago_probabilities), in the same query."""
+        return self.annotate(day_ago_probabilities=probabilities_before(OuterRef("question"), now))
 
 
 def with_questions(stories, options=True):
@@ -353,10 +512,10 @@ def with_questions(stories, options=True):
 
     A fixed number of queries however many questions hang on the stories. Without
     `options`, the questions come without their options: for lists that show only a
-    question's title and state.
+    question's title and state. With them, each question also knows its 24-hour change.
     """
     if options:
-        links = _public_links().prefetch_related("question__options")
+        links = _public_links().prefetch_related("question__options").with_day_change()
     else:
         links = _public_links(select="question")
     return stories.prefetch_related(Prefetch("links", queryset=links, to_attr="public_links"))
@@ -368,7 +527,7 @@ def with_featured_question(stories):
     A list of stories shows one question per story; loading the others and all their
     options would be most of its work.
     """
-    links = _public_links().prefetch_related("question__options")[:1]
+    links = _public_links().prefetch_related("question__options").with_day_change()[:1]
     return stories.prefetch_related(Prefetch("links", queryset=links, to_attr="featured_links"))
 
 
@@ -399,6 +558,16 @@ class StoryQuestion(models.Model):
 
     def __str__(self):
         return f"{self.story} → {self.question}"
+
+    # The annotation of StoryQuestionQuerySet.with_day_change() belongs to the question:
+    # Django sets it on the link after the joined question is built, and this hands it on.
+    @property
+    def day_ago_probabilities(self):
+        return self.question.day_ago_probabilities
+
+    @day_ago_probabilities.setter
+    def day_ago_probabilities(self, value):
+        self.question.day_ago_probabilities = value
 
 
 class Option(models.Model):

@@ -8,23 +8,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 
-from config.http_cache import CountingOncePaginator, public_page
+from config.http_cache import CountingOncePaginator, counted_once, public_page
 from forecasts import forecasting, scoring
 from forecasts.charts import calibration_chart, probability_chart
-from forecasts.forms import ForecastForm
+from forecasts.forms import ForecastForm, reader_error
 from forecasts.models import Forecast, Question, Score
 from news.models import Story, Topic
 
 PAGE_SIZE = 20
 LEADERBOARD_SIZE = 100
-# The tabs of /questions/: three question states (Question.objects.in_state), and two
-# lists of the site's own.
-LISTS = {
-    "open": "Open questions",
-    "closing": "Closing soon",
-    "resolved": "Resolved",
-    "annulled": "Annulled",
-    "all": "All questions",
+# The tabs of /questions/, in order: four question states (Question.objects.in_state),
+# and two lists of the site's own. Without a `state`, the first tab with questions opens.
+TABS = {
+    "open": ("Open", "Open questions"),
+    "closing": ("Closing soon", "Closing within a week"),
+    "closed": ("Awaiting resolution", "Closed, awaiting resolution"),
+    "resolved": ("Resolved", "Resolved questions"),
+    "annulled": ("Annulled", "Annulled questions"),
+    "all": ("All", "All questions"),
 }
 EMBED_CSP = {"default-src": ["'self'"], "style-src": ["'self'"], "frame-ancestors": ["*"]}
 
@@ -33,6 +34,7 @@ def _question(slug):
     questions = (
         Question.objects.visible()
         .with_options()
+        .with_day_change()
         .prefetch_related(
             Prefetch("stories", queryset=Story.objects.live(), to_attr="live_stories")
         )
@@ -42,28 +44,34 @@ def _question(slug):
 
 @public_page
 def question_list(request):
-    state = request.GET.get("state", "open")
-    if state not in LISTS:
-        state = "open"
-    questions = Question.objects.visible().with_options()
-    if state == "closing":
-        questions = questions.closing_soon()
-    elif state == "all":
-        questions = questions.order_by("-opens_at", "-pk")
-    else:
-        questions = questions.in_state(state)
     topic = None
+    questions = Question.objects.visible()
     if request.GET.get("topic"):
         topic = get_object_or_404(Topic, slug=request.GET["topic"])
         questions = questions.about(topic)
-    counter = CountingOncePaginator(
-        questions, PAGE_SIZE, count_key=("questions", state, topic.pk if topic else "")
+    counts = counted_once(("question-tabs", topic.pk if topic else ""), questions.list_counts)
+    state = request.GET.get("state")
+    if state not in TABS:
+        # Never open on an empty tab when another has questions.
+        state = next((key for key in TABS if counts[key]), "open")
+    match state:
+        case "closing":
+            listed = questions.closing_soon()
+        case "all":
+            listed = questions.order_by("-opens_at", "-pk")
+        case _:
+            listed = questions.in_state(state)
+    paginator = CountingOncePaginator(
+        listed.with_options().with_day_change(),
+        PAGE_SIZE,
+        count_key=("questions", state, topic.pk if topic else ""),
+        count=counts[state],
     )
-    page = counter.get_page(request.GET.get("page"))
+    page = paginator.get_page(request.GET.get("page"))
     context = {
-        "title": LISTS[state],
+        "title": TABS[state][1],
         "state": state,
-        "states": list(LISTS.items()),
+        "tabs": [(key, label, counts[key]) for key, (label, _) in TABS.items()],
         "topic": topic,
         "topics": Topic.objects.all(),
         "page": page,
@@ -100,7 +108,7 @@ def submit_forecast(request, slug):
                 normalise=form.cleaned_data["normalise"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, reader_error(error))
         else:
             messages.success(request, "Your forecast is saved. Change it any time until close.")
             return redirect(question)
@@ -112,10 +120,11 @@ def _forecast_form(request, question):
     if not request.user.is_authenticated or not question.is_open:
         return None, None
     mine = forecasting.latest_forecast(request.user, question)
+    start = {option.pk: p for option, p, _ in question.community_forecast()}
     if mine:
-        start = {p.option_id: p.probability for p in mine.probabilities.all()}
-    else:
-        start = {option.pk: p for option, p, _ in question.community_forecast()}
+        own = {p.option_id: p.probability for p in mine.probabilities.all()}
+        if own.keys() >= start.keys():  # an option added since falls back to the community
+            start = own
     return ForecastForm(question, initial_probabilities=start), mine
 
 
@@ -173,5 +182,15 @@ def track_record(request):
     community = Score.objects.filter(user__isnull=True).select_related("question")
     summary = community.aggregate(questions=Count("pk"), brier=Avg("brier"), log=Avg("log_score"))
     bins = scoring.calibration(community)
-    context = {"summary": summary, "bins": bins, "chart": calibration_chart(bins)}
+    # Resolved questions are counted from the questions themselves, as the home page
+    # lists them: a question resolved outside the site's resolve step (an import, the
+    # demo loader) has no scores until `score_question` runs.
+    resolved = Question.objects.resolved().count()
+    context = {
+        "summary": summary,
+        "resolved": resolved,
+        "unscored": max(resolved - summary["questions"], 0),
+        "bins": bins,
+        "chart": calibration_chart(bins),
+    }
     return render(request, "forecasts/track_record.html", context)

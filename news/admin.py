@@ -67,7 +67,15 @@ class StoryAdmin(RetryRacedSaveAdmin, VersionAdmin):
     actions = ["publish", "unpublish"]
     readonly_fields = ["author", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["headline", "slug", "summary", "body", "edit_snapshot"]}),
+        (None, {"fields": ["headline", "slug", "summary", "body", "language", "edit_snapshot"]}),
+        (
+            "Lead image",
+            {
+                "fields": ["image", "image_alt", "image_caption", "image_credit"],
+                "description": "Optional. JPEG, PNG or WebP, at least 1,200 pixels wide for "
+                "a sharp picture on every screen; alt text is required with an image.",
+            },
+        ),
         ("Source", {"fields": ["source_name", "source_url", "dateline"]}),
         (
             "Publication",

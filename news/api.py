@@ -65,8 +65,8 @@ class StorySerializer(serializers.ModelSerializer):
         model = Story
         fields = [
             "id", "slug", "headline", "summary", "body", "source_name", "source_url",
-            "dateline", "status", "published_at", "topics", "questions", "question_slugs",
-            "url", "version", "created_at", "updated_at",
+            "dateline", "language", "status", "published_at", "topics", "questions",
+            "question_slugs", "url", "version", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
 

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from PIL import Image
 
 from config import versions
 
@@ -9,6 +11,8 @@ class NewsConfig(AppConfig):
     verbose_name = "Stories"
 
     def ready(self):
+        # Pillow refuses to decode past this many pixels: no rendition can be a bomb.
+        Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
         # Readers see stories and topics: a change must not be served stale.
         for name in ("Story", "Topic"):
             model = self.get_model(name)

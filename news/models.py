@@ -8,7 +8,9 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from config.languages import default_language, language_choices, text_direction
 from config.search import search_vector, text_search
+from news import images
 
 
 class Topic(models.Model):
@@ -69,6 +71,33 @@ class Story(models.Model):
         max_length=500, blank=True, help_text='Shown as "View original story".'
     )
     dateline = models.CharField(max_length=120, blank=True)
+    language = models.CharField(
+        max_length=16,
+        choices=language_choices,
+        default=default_language,
+        blank=True,  # blank means the site's own language (save() fills it in)
+        help_text="The language the story is written in; Arabic, Hebrew, Persian and Urdu "
+        "read right to left.",
+    )
+    image = images.LeadImageField(
+        "lead image",
+        upload_to="stories/%Y/%m/",
+        blank=True,
+        width_field="image_width",
+        height_field="image_height",
+        validators=[images.validate_new_upload],
+        help_text="JPEG, PNG or WebP; readers get it resized to their screen.",
+    )
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_alt = models.CharField(
+        "alt text",
+        max_length=300,
+        blank=True,
+        help_text="What the image shows, for readers who cannot see it. Required with an image.",
+    )
+    image_caption = models.CharField("caption", max_length=300, blank=True)
+    image_credit = models.CharField("credit", max_length=120, blank=True)
     topics = models.ManyToManyField(Topic, related_name="stories", blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(
@@ -85,6 +114,15 @@ class Story(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Renditions of the lead image (news.images): WebP for srcset, a JPEG fallback, and
+    # the crop link previews use. Made when a new image is saved; not database columns.
+    image_480 = images.webp_rendition(480)
+    image_800 = images.webp_rendition(800)
+    image_1200 = images.webp_rendition(1200)
+    image_1600 = images.webp_rendition(1600)
+    image_fallback = images.fallback_rendition()
+    image_share = images.share_rendition()
 
     objects = StoryQuerySet.as_manager()
 
@@ -117,6 +155,10 @@ class Story(models.Model):
     def __str__(self):
         return self.headline
 
+    def save(self, *args, **kwargs):
+        self.language = self.language or default_language()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("news:story", args=[self.slug])
 
@@ -130,8 +172,45 @@ class Story(models.Model):
         return user.has_perm("news.view_story") or user.has_perm("news.change_story")
 
     def clean(self):
+        errors = {}
         if self.status == self.Status.PUBLISHED and self.published_at is None:
-            raise ValidationError({"published_at": "A published story needs a publication time."})
+            errors["published_at"] = "A published story needs a publication time."
+        if self.image and not self.image_alt.strip():
+            errors["image_alt"] = (
+                "Describe the image for readers who cannot see it (alt text is required "
+                "with an image)."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def direction(self):
+        """ "rtl" or "ltr": the `dir` of the element that holds the story."""
+        return text_direction(self.language)
+
+    def image_renditions(self):
+        """[(url, width)] of the WebP renditions for `srcset`, widest last.
+
+        An image narrower than a rendition is not enlarged, so that rendition is as wide
+        as the image: widths come from the stored dimensions, without opening a file.
+        """
+        if not self.image or not self.image_width:
+            return []
+        renditions, seen = [], set()
+        for width in images.RENDITION_WIDTHS:
+            actual = min(width, self.image_width)
+            if actual not in seen:
+                seen.add(actual)
+                renditions.append((getattr(self, f"image_{width}").url, actual))
+        return renditions
+
+    @property
+    def image_fallback_size(self):
+        """(width, height) of the JPEG fallback: the <img> element's own size."""
+        width = min(images.FALLBACK_WIDTH, self.image_width or 0)
+        if not width:
+            return None, None
+        return width, round(self.image_height * width / self.image_width)
 
     @property
     def publication(self):
@@ -172,6 +251,7 @@ class Story(models.Model):
             }
         if self.source_url:
             data["isBasedOn"] = self.source_url
+        data["inLanguage"] = self.language
         return {key: value for key, value in data.items() if value not in (None, "", [])}
 
     # The story's linked questions are the forecasts app's (it depends on news, never the

@@ -2,6 +2,7 @@
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Window
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
@@ -18,9 +19,14 @@ MAX_QUERY_LENGTH = 200
 
 @public_page
 def home(request):
-    questions = Question.objects.visible().with_options()
+    questions = Question.objects.visible().with_options().with_day_change()
     context = {
-        "stories": with_featured_question(Story.objects.live())[:HOME_STORY_COUNT],
+        # A list: the template shows the first as the lead and the rest as the river.
+        "stories": list(
+            with_featured_question(Story.objects.live().prefetch_related("topics"))[
+                :HOME_STORY_COUNT
+            ]
+        ),
         "closing_soon": questions.closing_soon()[:HOME_QUESTION_COUNT],
         "recently_resolved": questions.resolved()[:HOME_QUESTION_COUNT],
         "topics": Topic.objects.all(),
@@ -57,7 +63,9 @@ def story_preview(request, slug):
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     stories = CountingOncePaginator(
-        with_featured_question(topic.stories.live()), PAGE_SIZE, count_key=("topic", topic.pk)
+        with_featured_question(topic.stories.live().prefetch_related("topics")),
+        PAGE_SIZE,
+        count_key=("topic", topic.pk),
     )
     page = stories.get_page(request.GET.get("page"))
     return render(request, "news/topic_detail.html", {"topic": topic, "page": page})
@@ -68,7 +76,28 @@ def search(request):
     query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
     stories = questions = []
     if query:
-        stories = list(Story.objects.live().search(query)[:SEARCH_RESULTS])
-        questions = list(Question.objects.visible().with_options().search(query)[:SEARCH_RESULTS])
-    context = {"query": query, "stories": stories, "questions": questions}
+        # Each row carries the number of matches (COUNT(*) OVER ()): the counts come with
+        # the results, in the same query.
+        matches = Window(Count("pk"))
+        stories = list(
+            Story.objects.live()
+            .search(query)
+            .prefetch_related("topics")
+            .annotate(matches=matches)[:SEARCH_RESULTS]
+        )
+        questions = list(
+            Question.objects.visible()
+            .with_options()
+            .with_day_change()
+            .search(query)
+            .annotate(matches=matches)[:SEARCH_RESULTS]
+        )
+    context = {
+        "query": query,
+        "stories": stories,
+        "questions": questions,
+        "story_count": stories[0].matches if stories else 0,
+        "question_count": questions[0].matches if questions else 0,
+        "limit": SEARCH_RESULTS,
+    }
     return render(request, "news/search.html", context)

@@ -241,3 +241,17 @@ def test_throttling_counts_on_redis_as_on_any_cache(settings, redis_cache):
         assert codes == [200, 200, 200, 429], response_cache
         if response_cache:  # the second and third came whole from Redis
             assert queries[1:3] == [0, 0]
+
+
+def test_a_wrong_total_tells_api_clients_how_to_normalise():
+    question = QuestionFactory(binary=True)
+    response = client_for(UserFactory()).post(
+        f"/api/v1/questions/{question.slug}/forecasts/",
+        {"probabilities": shares(question, 0.6, 0.3)},
+        format="json",
+    )
+    assert response.status_code == 400
+    [message] = response.json()["error"]["fields"]["probabilities"]
+    assert "add up to 90.0%, not 100%" in message
+    assert '"normalise": true' in message
+    assert "Normalise for me" not in message

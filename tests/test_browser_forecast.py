@@ -53,7 +53,10 @@ def test_reader_signs_up_forecasts_and_changes_the_forecast(live_server):
         screenshot(browser, "forecast-saved")
 
         fill(browser, ["25", "75"])
+        saved = browser.find_element(By.CSS_SELECTOR, ".message--success")
         browser.find_element(By.CSS_SELECTOR, ".forecast button[type=submit]").click()
+        # The page before carries a success message too: wait for it to go first.
+        wait.until(ec.staleness_of(saved))
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".message--success")))
         assert percents(browser) == ["25%", "75%"]
         assert "1 forecaster" in browser.find_element(By.CSS_SELECTOR, ".question__state").text

@@ -1,5 +1,6 @@
 """The community forecast over time, drawn as SVG on the server."""
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
@@ -64,3 +65,57 @@ def test_chart_dates_are_shown_in_the_sites_time_zone(settings):
     chart = probability_chart(question, [], now=opens + timedelta(days=30))
     assert "Mar 2, 2025" in chart.svg
     assert "Mar 10, 2025" in chart.svg
+
+
+def test_a_chart_without_forecasts_says_so_instead_of_drawing_flat_lines(client):
+    question = QuestionFactory(options=["A", "B", "C", "D"])
+    chart = probability_chart(question, [])
+    assert chart.empty
+    assert ET.fromstring(chart.svg).findall("{http://www.w3.org/2000/svg}polyline") == []
+    page = client.get(question.get_absolute_url()).content.decode()
+    assert "No forecasts yet" in page
+    assert "The figures as a table" not in page
+
+
+def test_the_time_axis_shows_hours_within_a_day_and_dates_beyond(client):
+    from django.utils import timezone
+
+    today = QuestionFactory(options=["Up", "Down"], opens_at=timezone.now() - timedelta(hours=5))
+    ForecastSnapshotFactory(question=today, taken_at=today.opens_at + timedelta(hours=1))
+    assert [fmt for _, _, fmt in probability_chart(today, today.snapshots.all()).axis] == [
+        "H:i"
+    ] * 3
+    older = QuestionFactory(options=["Up", "Down"])  # opened a day ago, closes in a month
+    ForecastSnapshotFactory(question=older, taken_at=older.opens_at + timedelta(hours=1))
+    older.opens_at -= timedelta(days=3)
+    assert probability_chart(older, older.snapshots.all()).axis[0][2] == "M j, Y"
+    html = client.get(today.get_absolute_url()).content.decode()
+    assert re.search(r'chart__time--start">\d\d:\d\d<', html)
+
+
+def test_yes_and_no_have_their_own_colours_whatever_their_order():
+    first = QuestionFactory(binary=True, options=["Yes", "No"])
+    second = QuestionFactory(binary=True, options=["No", "Yes"])
+    for question in (first, second):
+        ForecastSnapshotFactory(question=question, taken_at=question.opens_at + timedelta(hours=1))
+    colours = [
+        {s.label: s.colour for s in probability_chart(q, q.snapshots.all()).series}
+        for q in (first, second)
+    ]
+    assert colours[0] == colours[1]
+    assert colours[0]["Yes"] != colours[0]["No"]
+
+
+def test_the_chart_has_a_data_table_for_screen_readers(client):
+    question = QuestionFactory(options=["Stay", "Leave"])
+    stay, leave = question.options.all()
+    ForecastSnapshotFactory(
+        question=question,
+        taken_at=question.opens_at + timedelta(hours=1),
+        probabilities={str(stay.pk): 0.7, str(leave.pk): 0.3},
+    )
+    html = client.get(question.get_absolute_url()).content.decode()
+    table = html[html.index("The figures as a table") :]
+    assert re.search(r'<th scope="col"[^>]*>Stay</th><th scope="col"[^>]*>Leave</th>', table)
+    assert "<td>70%</td><td>30%</td>" in table
+    assert 'aria-labelledby="chart-title-' in html

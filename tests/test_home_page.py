@@ -75,3 +75,30 @@ def test_home_costs_the_same_queries_whatever_it_shows(client):
         one_of_each()
     cache.clear()
     assert queries(client, "/") == few
+
+
+def test_home_query_count(client, django_assert_num_queries):
+    newsroom(stories=4, questions_per_story=2)
+    QuestionFactory(closes_at=NOW + timedelta(days=2))
+    resolved = QuestionFactory()
+    outcomes.resolve(resolved, resolved.options.first())
+    # Stories, their topics (one query more than before the redesign: each card's topic
+    # kicker), their featured links (each question's forecast a day ago in a subquery of
+    # the same query), those questions' options; closing soon and their options; recently
+    # resolved and their options; the topics rail.
+    with django_assert_num_queries(9):
+        client.get("/")
+
+
+def test_home_leads_with_the_newest_story_and_its_question(client):
+    older = StoryFactory(headline="Older story", published_at=NOW - timedelta(days=2))
+    newest = StoryFactory(headline="Newest story", published_at=NOW - timedelta(hours=1))
+    StoryQuestionFactory(story=newest, question=QuestionFactory(title="Lead question?"))
+    StoryQuestionFactory(story=older, question=QuestionFactory(title="River question?"))
+    html = client.get("/").content.decode()
+    lead = html[html.index('class="lead"') : html.index('id="latest-heading"')]
+    assert "Newest story" in lead
+    assert "story-card--lead" in lead
+    assert "question-card--featured" in lead
+    assert "Lead question?" in lead
+    assert "Older story" not in lead

@@ -1,5 +1,6 @@
 """Question lists and topic pages: filters by state and topic, paging at a fixed cost."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -65,3 +66,53 @@ def test_topic_page_costs_fixed_queries(client):
     newsroom(stories=10, questions_per_story=4, topic=topic)
     cache.clear()
     assert queries(client, topic.get_absolute_url()) == few
+
+
+def test_question_tabs_show_counts_and_awaiting_resolution(client):
+    QuestionFactory(title="Open one?")
+    QuestionFactory(title="Soon one?", closes_at=NOW + timedelta(days=2))
+    closed = QuestionFactory(title="Closed one?")
+    outcomes.close(closed)
+    resolved = QuestionFactory(title="Resolved one?")
+    outcomes.resolve(resolved, resolved.options.first())
+    html = client.get("/questions/").content.decode()
+    tabs = dict(re.findall(r'state=(\w+)"[^>]*>([^<]+?) <span class="tab__count">', html))
+    assert list(tabs.values()) == [
+        "Open", "Closing soon", "Awaiting resolution", "Resolved", "Annulled", "All",
+    ]  # fmt: skip
+    counts = re.findall(r'<span class="tab__count">(\d+)</span>', html)
+    assert counts == ["2", "1", "1", "1", "0", "4"]
+    awaiting = text_of(client.get("/questions/?state=closed"))
+    assert "Closed one?" in awaiting
+    assert "Open one?" not in awaiting
+    assert "Resolved one?" not in awaiting
+
+
+def test_question_list_never_opens_on_an_empty_tab(client):
+    resolved = QuestionFactory(title="Only resolved?")
+    outcomes.resolve(resolved, resolved.options.first())
+    page = client.get("/questions/").content.decode()
+    assert 'href="?state=resolved" aria-current="page"' in page
+    assert "Only resolved?" in text_of(client.get("/questions/"))
+    # Asked for explicitly, an empty tab is shown, empty.
+    assert "Only resolved?" not in text_of(client.get("/questions/?state=open"))
+
+
+def test_question_tabs_count_within_a_topic(client):
+    topic = TopicFactory(slug="syria", name="Syria")
+    StoryQuestionFactory(story=StoryFactory(topics=[topic]), question=QuestionFactory())
+    QuestionFactory()
+    html = client.get("/questions/?topic=syria").content.decode()
+    assert re.findall(r'<span class="tab__count">(\d+)</span>', html)[0] == "1"
+
+
+def test_question_list_query_count(client, django_assert_num_queries):
+    for _ in range(25):
+        QuestionFactory()
+    # the tab counts (one grouped query), the page of questions (each with its forecast a
+    # day ago in a subquery), their options, the topics
+    with django_assert_num_queries(4):
+        client.get("/questions/")
+    # Within the same editorial version and clock slice the counts come from the cache.
+    with django_assert_num_queries(3):
+        client.get("/questions/?page=2")

@@ -90,3 +90,38 @@ def test_only_the_embed_view_may_be_framed(client):
     page = client.get(question.get_absolute_url())
     assert page["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
+
+
+def test_the_embed_shows_forecasters_and_close_date(client):
+    question = QuestionFactory(closes_at=timezone.datetime(2030, 6, 30, tzinfo=timezone.UTC))
+    Question.objects.filter(pk=question.pk).update(forecaster_count=7)
+    question.options.update(forecast_sum=7 / 4)
+    page = text_of(client.get(f"/questions/{question.slug}/embed/"))
+    assert "7 forecasters" in page
+    assert "Closes 30 Jun 2030" in page
+
+
+def test_the_question_page_offers_the_embed_code_as_selectable_text(client):
+    question = QuestionFactory()
+    html = client.get(question.get_absolute_url()).content.decode()
+    code = re.search(r'<code id="embed-code">(.*?)</code>', html, re.S)[1]
+    assert f"http://testserver/questions/{question.slug}/embed/" in code
+    assert code.startswith("&lt;iframe ")
+    assert "js/copy.js" in html  # the copy button is added by JavaScript
+
+
+def test_open_cards_carry_a_forecast_call_to_action(client):
+    open_question = QuestionFactory(title="Still open?")
+    closed = QuestionFactory(title="Closed already?")
+    outcomes.close(closed)
+    html = client.get("/questions/?state=all").content.decode()
+    assert f'href="{open_question.get_absolute_url()}#forecast">Forecast' in html
+    assert f'href="{closed.get_absolute_url()}#forecast"' not in html
+
+
+def test_annulled_cards_say_annulled_not_no(client):
+    question = QuestionFactory(binary=True)
+    outcomes.annul(question, "Unclear.")
+    page = text_of(client.get("/questions/?state=annulled"))
+    assert "Annulled · no outcome" in page
+    assert "Outcome" not in page.replace("no outcome", "")

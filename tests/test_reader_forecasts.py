@@ -217,3 +217,46 @@ def test_logout_and_password_change_and_reset(client):
     client.post(reverse("password_reset"), {"email": "amira@example.com"})
     assert len(mail.outbox) == 1
     assert "/accounts/reset/" in mail.outbox[0].body
+
+
+# The pre-filled form ---------------------------------------------------------------------
+
+
+def prefilled(page):
+    return re.findall(r'name="(option_\d+)" value="([\d.]+)"', page)
+
+
+@pytest.mark.parametrize("count", [3, 7])
+def test_the_prefilled_form_sums_to_100_and_is_accepted_unchanged(client, reader, count):
+    question = QuestionFactory(options=[f"Outcome {n}" for n in range(count)])
+    values = prefilled(client.get(question.get_absolute_url()).content.decode())
+    assert len(values) == count
+    assert sum(float(value) for _, value in values) == pytest.approx(100.0)
+    response = client.post(forecast_url(question), dict(values))
+    assert response.status_code == 302
+    assert Forecast.objects.filter(user=reader, question=question).exists()
+
+
+def test_the_prefilled_form_rounds_as_the_bars_do(client, reader):
+    question = QuestionFactory(options=["A", "B", "C"])
+    page = client.get(question.get_absolute_url()).content.decode()
+    assert [value for _, value in prefilled(page)] == ["33.4", "33.3", "33.3"]
+    assert re.findall(r'option__percent">(\d+)%', page)[:3] == ["34", "33", "33"]
+
+
+def test_a_readers_own_forecast_is_prefilled_summing_to_100(client, reader):
+    question = QuestionFactory(options=["A", "B", "C"])
+    ids = [o.pk for o in question.options.all()]
+    forecasting.record_forecast(reader, question.pk, dict(zip(ids, [1 / 3] * 3, strict=True)))
+    values = prefilled(client.get(question.get_absolute_url()).content.decode())
+    assert [value for _, value in values] == ["33.4", "33.3", "33.3"]
+    assert client.post(forecast_url(question), dict(values)).status_code == 302
+
+
+def test_a_wrong_total_speaks_to_readers_not_api_clients(client, reader):
+    question = QuestionFactory(binary=True)
+    page = client.post(forecast_url(question), form_data(question, 70, 20)).content.decode()
+    assert "add up to 90.0%, not 100%" in page
+    assert "Normalise for me" in page
+    for api_wording in ('"normalise": true', "&quot;normalise&quot;", "in the API"):
+        assert api_wording not in page

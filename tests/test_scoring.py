@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from forecasts import forecasting, outcomes, scoring
-from forecasts.models import Forecast, ForecastProbability, Score
+from forecasts.models import Forecast, ForecastProbability, Question, Score
+from tests.client_helpers import text_of
 from tests.factories import QuestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,40 @@ def test_reader_pages_cost_fixed_queries(client):
     client.logout()
     again += [queries_for(client, url) for url in ("/leaderboard/", "/track-record/")]
     assert again == counts
+
+
+def test_leaderboard_says_scored_where_it_means_scored(client):
+    page = client.get("/leaderboard/").content.decode()
+    assert "scored questions yet" in page
+    assert "resolved questions yet" not in page
+
+
+def test_track_record_counts_resolved_questions_even_before_they_are_scored(client):
+    question = QuestionFactory(options=["A", "B"])
+    outcomes.resolve(question, question.options.first())
+    # Resolved the way an import or the demo loader does it: no scores are made.
+    unscored = QuestionFactory(options=["A", "B"])
+    Question.objects.filter(pk=unscored.pk).update(
+        status=Question.Status.RESOLVED,
+        resolved_option=unscored.options.first(),
+        resolved_at=timezone.now(),
+    )
+    page = text_of(client.get("/track-record/"))
+    assert "2 resolved questions" in page
+    assert "1 resolved question is not yet scored" in page
+    assert "Over 1 resolved question," in page
+    home = text_of(client.get("/"))
+    assert question.title in home  # the home page lists both as resolved
+    assert unscored.title in home
+
+
+def test_track_record_of_resolved_but_unscored_questions_does_not_say_none(client):
+    unscored = QuestionFactory(options=["A", "B"])
+    Question.objects.filter(pk=unscored.pk).update(
+        status=Question.Status.RESOLVED,
+        resolved_option=unscored.options.first(),
+        resolved_at=timezone.now(),
+    )
+    page = text_of(client.get("/track-record/"))
+    assert "No question has been resolved yet." not in page
+    assert "1 resolved question is not yet scored" in page

@@ -52,3 +52,19 @@ def test_postgres_search_uses_the_gin_index():
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "story_search_idx" in plan
+
+
+def test_search_shows_counts_and_story_cards(client, django_assert_num_queries):
+    for n in range(3):
+        StoryFactory(headline=f"Soldiers cross, part {n}", summary="Troops reach Al-Qaim.")
+    QuestionFactory(title="Will the soldiers return?")
+    response = client.get("/search/?q=soldiers")
+    page = text_of(response)
+    assert "3 stories and 1 question" in page
+    assert "Stories 3" in page
+    assert "Questions 1" in page
+    assert 'class="story-card story-card--result' in response.content.decode()
+    assert "Troops reach Al-Qaim." in page  # the summary, not a bare headline
+    # stories with their counts, their topics; questions with their counts, their options
+    with django_assert_num_queries(4):
+        client.get("/search/?q=soldiers&again")

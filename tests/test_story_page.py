@@ -194,3 +194,21 @@ def test_story_page_has_canonical_url_cards_and_news_article_json_ld(client):
     assert data["@type"] == "NewsArticle"
     assert data["headline"].startswith("Iraq hands soldiers back")
     assert "</script><b>" not in block.group(1)
+
+
+def test_story_page_shows_time_zone_resolution_source_and_compact_related(client, demo):
+    response = client.get(DEMO_STORY)
+    page = text_of(response)
+    html = response.content.decode()
+    assert "Dec 7, 2024, 02:48 PM UTC" in page
+    assert "Resolution source Reports from interviews or official statements" in page
+    # The first three related questions show; the rest wait behind "show all" (no JS).
+    assert re.search(r"<details class=\"show-all\">\s*<summary>Show all 13 related", html)
+    before_details = html[: html.index('<details class="show-all">')]
+    assert before_details.count('question-card--compact"') == 3
+
+
+def test_open_questions_on_a_story_invite_a_forecast(client):
+    story = story_with_questions(2)
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert html.count('#forecast">Forecast<span class="visually-hidden">') == 2

@@ -58,7 +58,9 @@ class StoryLinkInline(admin.TabularInline):
     verbose_name_plural = "stories it hangs on"
 
 
-QUESTION_TEXT_FIELDS = ["title", "slug", "kind", "description", "resolution_criteria"]
+QUESTION_TEXT_FIELDS = [
+    "title", "slug", "kind", "language", "description", "resolution_criteria",
+]  # fmt: skip
 
 
 @admin.register(Question)

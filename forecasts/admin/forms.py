@@ -69,6 +69,7 @@ class QuestionForm(EditConflictForm):
             "title",
             "slug",
             "kind",
+            "language",
             "description",
             "resolution_criteria",
             "status",

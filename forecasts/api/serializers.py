@@ -65,9 +65,9 @@ class QuestionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Question
         fields = [
-            "id", "slug", "title", "description", "resolution_criteria", "kind", "status",
-            "state", "opens_at", "closes_at", "forecaster_count", "options", "resolution",
-            "stories", "url", "version",
+            "id", "slug", "title", "description", "resolution_criteria", "kind", "language",
+            "status", "state", "opens_at", "closes_at", "forecaster_count", "options",
+            "resolution", "stories", "url", "version",
         ]  # fmt: skip
         read_only_fields = ["forecaster_count"]
         extra_kwargs = {"slug": {"required": False}}
@@ -127,6 +127,7 @@ class QuestionSerializer(serializers.ModelSerializer):
             resolution_criteria=data["resolution_criteria"],
             closes_at=data["closes_at"],
             kind=data.get("kind"),
+            language=data.get("language"),
             opens_at=data.get("opens_at"),
             status=data.get("status", Question.Status.DRAFT),
             description=data.get("description", ""),

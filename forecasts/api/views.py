@@ -216,7 +216,10 @@ class QuestionViewSet(ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.
         except forecasting.NoSuchQuestion:
             raise Http404 from None
         except ValidationError as error:
-            raise APIValidationError({"probabilities": error.messages}) from None
+            messages = error.messages
+            if getattr(error, "code", None) == forecasting.TOTAL_NOT_100:
+                messages = [messages[0] + ' Or send "normalise": true to have them rescaled.']
+            raise APIValidationError({"probabilities": messages}) from None
         # Built from what was written: reading it back would cost two more queries.
         return Response(s.ForecastSerializer(forecast).data, status=status.HTTP_201_CREATED)
 

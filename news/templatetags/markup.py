@@ -33,3 +33,9 @@ def ld_json(data):
     """A JSON-LD block; json_script's escaping keeps "</script>" in a headline harmless."""
     html = json_script(data)
     return mark_safe(html.replace('type="application/json"', 'type="application/ld+json"', 1))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, url):
+    """`url` as an absolute address (media may already live on another host)."""
+    return context["request"].build_absolute_uri(url)
