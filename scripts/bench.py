@@ -18,12 +18,14 @@ table to .bench/ and prints it.
 import argparse
 import json
 import os
+import platform
 import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 import urllib.parse
 import urllib.request
@@ -95,6 +97,7 @@ def prepare(database_url):
     import django
 
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -142,13 +145,39 @@ def prepare(database_url):
         response = sample.post(items[0][0], items[0][1], content_type="application/json")
     assert response.status_code == 201, response.content
     queries["forecast submission"] = len(captured)
+    # Every forecast on one question: a story gone viral.
+    hot = items[1]
+
+    # A signed-in reader who forecast on an open question: their pages show it.
+    reader = Client()
+    reader.force_login(users[0])
+    mine = Question.objects.open().order_by("pk").first()
+    ids = list(mine.options.values_list("pk", flat=True))
+    answer = reader.post(
+        f"/questions/{mine.slug}/forecast/",
+        {f"option_{pk}": round(100 / len(ids), 2) for pk in ids} | {"normalise": "on"},
+    )
+    assert answer.status_code == 302, answer.content
+    signed_in = {
+        "home, signed in": "/",
+        "story page, signed in": story.get_absolute_url(),
+        "question page, signed in": mine.get_absolute_url(),
+    }
+    for name, url in signed_in.items():
+        with CaptureQueriesContext(connection) as captured:
+            response = reader.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        queries[name] = len(captured)
+    session = (
+        f"{settings.SESSION_COOKIE_NAME}={reader.cookies[settings.SESSION_COOKIE_NAME].value}"
+    )
     sizes = {
         "forecasts": Forecast.objects.count(),
         "questions": Question.objects.count(),
         "stories": Story.objects.count(),
     }
     connection.close()
-    return reads, queries, items, tokens, sizes
+    return reads, queries, items, tokens, sizes, hot, signed_in, session
 
 
 def lua_string(value):
@@ -242,17 +271,26 @@ class Size:
             cwd=ROOT, env={**self.env, "PUBLIC_RESPONSE_CACHE": "0"},
             capture_output=True, text=True, check=True,
         )  # fmt: skip
-        self.reads, self.queries, items, tokens, self.sizes = json.loads(result.stdout)
+        (
+            self.reads, self.queries, items, tokens, self.sizes, hot, self.signed_in,
+            self.session,
+        ) = json.loads(result.stdout)  # fmt: skip
         OUT.mkdir(exist_ok=True)
-        self.poster = OUT / f"post-{label}.lua"
-        self.poster.write_text(
+        self.poster = self.post_script(f"post-{label}.lua", items, tokens)
+        self.hot_poster = self.post_script(f"post-hot-{label}.lua", [hot], tokens)
+        self.rows = {name: {} for name in [*self.reads, *self.signed_in]}
+
+    @staticmethod
+    def post_script(name, items, tokens):
+        script = OUT / name
+        script.write_text(
             POST_LUA.replace(
                 "{ITEMS}",
                 "{" + ",".join(f"{{{lua_string(p)},{lua_string(b)}}}" for p, b in items) + "}",
             ).replace("{TOKENS}", "{" + ",".join(lua_string(t) for t in tokens) + "}")
             + REPORT_LUA
         )
-        self.rows = {name: {} for name in self.reads}
+        return script
 
     def result(self):
         for name, row in self.rows.items():
@@ -304,6 +342,14 @@ def bench(sizes, seconds, connections):
                 size.rows[name]["alone"] = load(
                     size, size.reads[name], conns=1, duration=ALONE_SECONDS
                 )
+        # A reader's own pages: never from the response cache, their forecast on them.
+        for name in sizes[0].signed_in:
+            for size in sizes:
+                cookie = [f"Cookie: {size.session}"]
+                size.rows[name]["rendered"] = load(size, size.signed_in[name], headers=cookie)
+                size.rows[name]["alone"] = load(
+                    size, size.signed_in[name], headers=cookie, conns=1, duration=ALONE_SECONDS
+                )
         ceiling("rendered")
         for size in sizes:
             load(size, "/", script=size.poster, duration=1)
@@ -313,6 +359,11 @@ def bench(sizes, seconds, connections):
         for size in sizes:
             size.rows[f"forecast submission, {CORES} connections"] = {
                 "rendered": load(size, "/", size.poster, conns=CORES)
+            }
+        # Every request on one question: its row lock serialises them.
+        for size in sizes:
+            size.rows["forecast submission, one hot question"] = {
+                "rendered": load(size, "/", size.hot_poster)
             }
 
     def cached():
@@ -394,6 +445,14 @@ def comparison(small, large):
     return "\n".join(lines)
 
 
+def interpreter():
+    """ "CPython 3.12.1 (built without PGO, without LTO)": the build matters here."""
+    flags = sysconfig.get_config_var("CONFIG_ARGS") or ""
+    pgo = "with PGO" if "--enable-optimizations" in flags else "without PGO"
+    lto = "with LTO" if "--with-lto" in flags else "without LTO"
+    return f"{platform.python_implementation()} {platform.python_version()} ({pgo}, {lto})"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -425,7 +484,8 @@ def main():
     )
     text = [f"Benchmark of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}; "
             f"wrk -t2 -c{args.connections}, {args.seconds} s per row, gunicorn "
-            f"{2 * (os.cpu_count() or 2) + 1} sync workers, production settings.", ""]  # fmt: skip
+            f"{2 * (os.cpu_count() or 2) + 1} sync workers, production settings; "
+            f"{interpreter()}.", ""]  # fmt: skip
     for result in results:
         text += [table(result), ""]
     if len(results) == 2:
