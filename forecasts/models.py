@@ -162,6 +162,11 @@ class Question(models.Model):
     )
     # Running aggregate of the latest forecast per reader (see forecasts.forecasting).
     forecaster_count = models.PositiveIntegerField(default=0, editable=False)
+    is_demo = models.BooleanField(
+        "demo",
+        default=False,
+        help_text="Invented by `manage.py load_demo`, with simulated readers' forecasts.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -49,15 +49,23 @@ class LinkedQuestionInline(admin.TabularInline):
 
 @admin.register(Story)
 class StoryAdmin(VersionAdmin):
-    list_display = ["headline", "publication", "published_at", "topic_names", "question_count"]
-    list_filter = [PublicationFilter, "topics", "published_at"]
+    list_display = [
+        "headline",
+        "publication",
+        "published_at",
+        "topic_names",
+        "question_count",
+        "is_demo",
+    ]
+    list_filter = [PublicationFilter, "topics", "published_at", "is_demo"]
     search_fields = ["headline", "summary", "body", "slug"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("headline",)}
     autocomplete_fields = ["topics"]
     inlines = [LinkedQuestionInline]
     actions = ["publish", "unpublish"]
-    readonly_fields = ["author", "created_at", "updated_at"]
+    # Demo or not is where a story came from, not something an editor decides.
+    readonly_fields = ["author", "is_demo", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "summary", "body"]}),
         ("Source", {"fields": ["source_name", "source_url", "dateline"]}),
@@ -69,7 +77,10 @@ class StoryAdmin(VersionAdmin):
                 "future time to schedule it.",
             },
         ),
-        ("Record", {"fields": ["author", "created_at", "updated_at"], "classes": ["collapse"]}),
+        (
+            "Record",
+            {"fields": ["author", "is_demo", "created_at", "updated_at"], "classes": ["collapse"]},
+        ),
     ]
 
     def get_queryset(self, request):

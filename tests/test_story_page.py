@@ -185,3 +185,17 @@ def test_pages_show_the_community_forecast_not_just_equal_shares(client):
     shown = options_shown(client.get(story.get_absolute_url()))
     assert shown == [("Stay", "67%"), ("Leave", "23%"), ("Other", "10%")]
     assert "3 forecasters" in text_of(client.get(question.get_absolute_url()))
+
+
+def test_demo_stories_and_questions_say_so_to_readers(client):
+    story = StoryFactory(is_demo=True)
+    question = QuestionFactory(is_demo=True)
+    StoryQuestionFactory(story=story, question=question)
+    assert "Demo story: written to show this site at work" in text_of(
+        client.get(story.get_absolute_url())
+    )
+    assert "Demo question: invented to show this site at work" in text_of(
+        client.get(question.get_absolute_url())
+    )
+    real = StoryFactory()
+    assert "Demo story" not in text_of(client.get(real.get_absolute_url()))
