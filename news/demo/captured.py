@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from forecasts.models import Option, Question, StoryQuestion
 from news.models import Story, Topic
 
-DEMO_PATH = Path(__file__).resolve().parent / "demo" / "al-qaim.json"
+DEMO_PATH = Path(__file__).resolve().parent / "al-qaim.json"
 
 
 class DemoFileError(Exception):
