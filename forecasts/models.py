@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -112,6 +112,13 @@ class QuestionQuerySet(models.QuerySet):
 
     def with_options(self):
         return self.select_related("resolved_option").prefetch_related("options")
+
+    def delete_with_forecasts(self):
+        """Delete these questions and the readers' forecasts on them, which would otherwise
+        protect the options they name (scores and snapshots go with the questions)."""
+        with transaction.atomic():
+            Forecast.objects.filter(question__in=self).delete()
+            return self.delete()
 
 
 class Question(models.Model):

@@ -76,6 +76,10 @@ def test_one_question_is_resolved_with_its_own_option():
     assert resolved.resolved_option.label == "Returned to Syria"
     assert resolved.resolved_option.question == resolved
     assert "1,905" in resolved.resolution_note
+    # Resolved as editors resolve (forecasts.outcomes): the community's 25% is scored.
+    assert resolved.scores.get(user=None).probabilities == {
+        str(option.pk): 0.25 for option in resolved.options.all()
+    }
     second = Story.objects.get(slug="iraq-returns-syrian-soldiers-at-al-qaim")
     assert [link.question.slug for link in second.links.all()] == [
         "al-qaim-soldiers-fate", "soldiers-reason-for-returning", "iraq-returns-equipment",
@@ -93,14 +97,53 @@ def test_loading_twice_changes_nothing():
     assert writes == []
 
 
-def test_loading_again_after_an_edit_puts_the_file_back(tmp_path):
-    load()
+def edit_the_demo():
+    """What an editor might do: rename an option, unlink a question from both stories."""
     Option.objects.filter(label="Lack of supplies").update(label="Lack of Supplies", position=9)
     StoryQuestion.objects.filter(question__slug="iraq-returns-equipment").delete()
+
+
+def test_loading_again_leaves_edited_rows_as_the_editor_left_them_and_says_so():
     load()
+    edit_the_demo()
+    before = everything()
+    with CaptureQueriesContext(connection) as queries:
+        output = load()
+    assert everything() == before
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
+    assert writes == []
+    assert "nothing missing; left 1 edited question and 2 edited stories alone" in output
+    assert "load_demo --reset" in output
+
+
+def test_reset_puts_the_files_version_back():
+    load()
+    edit_the_demo()
+    Topic.objects.filter(slug="iraq").update(name="Irak")
+    output = load("--reset")
+    assert "restored 1 edited topic, 1 edited question and 2 edited stories" in output
     featured = Question.objects.get(slug="syrian-soldiers-reason-for-crossing")
     assert [o.label for o in featured.options.all()][1] == "Lack of supplies"
     assert Question.objects.get(slug="iraq-returns-equipment").links.count() == 2
+    story = Story.objects.get(slug="syrian-soldiers-cross-into-iraq-at-al-qaim")
+    assert [link.question.slug for link in story.links.all()] == demo_data()["stories"][0][
+        "questions"
+    ]
+    assert Topic.objects.get(slug="iraq").name == "Iraq"
+    assert "nothing changed" in load()
+
+
+def test_a_deleted_question_is_added_back_where_the_file_links_it():
+    load()
+    Question.objects.filter(slug="iraq-returns-equipment").delete()
+    output = load()
+    assert "created 1 question" in output
+    assert "edited" not in output
+    second = Story.objects.get(slug="iraq-returns-syrian-soldiers-at-al-qaim")
+    assert [link.question.slug for link in second.links.all()] == [
+        "al-qaim-soldiers-fate", "soldiers-reason-for-returning", "iraq-returns-equipment",
+    ]  # fmt: skip
+    assert "nothing changed" in load()
 
 
 @pytest.mark.parametrize(
@@ -185,6 +228,16 @@ def test_reloading_never_reopens_a_question_an_editor_settled():
     load()
     question = Question.objects.get(slug="iraq-returns-equipment")
     outcomes.annul(question, "Equipment was never inventoried.")
-    assert "nothing changed" in load()
+    assert "left 1 edited question alone" in load()
     question.refresh_from_db()
     assert question.status == Question.Status.ANNULLED
+
+
+def test_reset_replaces_a_question_an_editor_settled_with_the_captured_one():
+    load()
+    outcomes.annul(Question.objects.get(slug="iraq-returns-equipment"))
+    load("--reset")
+    question = Question.objects.get(slug="iraq-returns-equipment")
+    assert question.status == Question.Status.PUBLISHED
+    assert question.state() == Question.State.CLOSED
+    assert question.links.count() == 2

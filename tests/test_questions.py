@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from forecasts import outcomes
-from forecasts.models import Option, Question
-from tests.factories import QuestionFactory
+from forecasts import forecasting, outcomes
+from forecasts.models import Forecast, Option, Question
+from tests.factories import QuestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +200,13 @@ def test_community_forecast_follows_the_running_sums():
         ("Stay", 60),
         ("Leave", 40),
     ]
+
+
+def test_deleting_questions_with_forecasts_takes_the_forecasts_along():
+    question, other = QuestionFactory(binary=True), QuestionFactory(binary=True)
+    for each in (question, other):
+        yes, no = each.options.all()
+        forecasting.record_forecast(UserFactory(), each.pk, {yes.pk: 0.7, no.pk: 0.3})
+    Question.objects.filter(pk=question.pk).delete_with_forecasts()
+    assert not Question.objects.filter(pk=question.pk).exists()
+    assert list(Forecast.objects.values_list("question", flat=True)) == [other.pk]
