@@ -1,4 +1,5 @@
-"""`manage.py load_demo`: the demo newsroom, loaded idempotently, all or nothing."""
+"""`manage.py load_demo`: the captured newsroom file, loaded all or nothing, never over an
+editor's changes. The living demo around it: tests/test_living_demo.py."""
 
 import json
 from io import StringIO
@@ -18,10 +19,15 @@ pytestmark = pytest.mark.django_db
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
-def load(path=None):
+def load(*args):
     out = StringIO()
-    call_command("load_demo", *([str(path)] if path else []), stdout=out)
+    call_command("load_demo", *map(str, args), stdout=out)
     return out.getvalue()
+
+
+def load_file(*args):
+    """The captured newsroom file alone, as `load_demo PATH` loads it: no living demo."""
+    return load(DEMO_PATH, *args)
 
 
 def everything():
@@ -45,8 +51,8 @@ def write_file(tmp_path, data):
 def test_demo_loads_the_captured_newsroom():
     load()
     assert Topic.objects.count() == 4
-    assert Story.objects.live().count() == 2
-    assert Question.objects.count() == 14
+    assert Story.objects.live().filter(is_demo=False).count() == 2
+    assert Question.objects.filter(is_demo=False).count() == 14
     story = Story.objects.get(slug="syrian-soldiers-cross-into-iraq-at-al-qaim")
     assert story.headline.startswith("2,000 Syrian Soldiers with Full Equipment")
     assert sorted(story.topics.values_list("slug", flat=True)) == [
@@ -59,7 +65,7 @@ def test_demo_loads_the_captured_newsroom():
 
 
 def test_options_keep_the_captured_order():
-    load()
+    load_file()
     featured = Question.objects.get(slug="syrian-soldiers-reason-for-crossing")
     assert [o.label for o in featured.options.all()] == [
         "Fear of militia takeover", "Lack of supplies", "Orders from superiors", "Seeking asylum",
@@ -70,7 +76,7 @@ def test_options_keep_the_captured_order():
 
 
 def test_one_question_is_resolved_with_its_own_option():
-    load()
+    load_file()
     resolved = Question.objects.get(status=Question.Status.RESOLVED)
     assert resolved.slug == "al-qaim-soldiers-fate"
     assert resolved.resolved_option.label == "Returned to Syria"
@@ -104,11 +110,11 @@ def edit_the_demo():
 
 
 def test_loading_again_leaves_edited_rows_as_the_editor_left_them_and_says_so():
-    load()
+    load_file()
     edit_the_demo()
     before = everything()
     with CaptureQueriesContext(connection) as queries:
-        output = load()
+        output = load_file()
     assert everything() == before
     writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
     assert writes == []
@@ -117,10 +123,10 @@ def test_loading_again_leaves_edited_rows_as_the_editor_left_them_and_says_so():
 
 
 def test_reset_puts_the_files_version_back():
-    load()
+    load_file()
     edit_the_demo()
     Topic.objects.filter(slug="iraq").update(name="Irak")
-    output = load("--reset")
+    output = load_file("--reset")
     assert "restored 1 edited topic, 1 edited question and 2 edited stories" in output
     featured = Question.objects.get(slug="syrian-soldiers-reason-for-crossing")
     assert [o.label for o in featured.options.all()][1] == "Lack of supplies"
@@ -130,20 +136,20 @@ def test_reset_puts_the_files_version_back():
         "questions"
     ]
     assert Topic.objects.get(slug="iraq").name == "Iraq"
-    assert "nothing changed" in load()
+    assert "nothing changed" in load_file()
 
 
 def test_a_deleted_question_is_added_back_where_the_file_links_it():
-    load()
+    load_file()
     Question.objects.filter(slug="iraq-returns-equipment").delete()
-    output = load()
+    output = load_file()
     assert "created 1 question" in output
     assert "edited" not in output
     second = Story.objects.get(slug="iraq-returns-syrian-soldiers-at-al-qaim")
     assert [link.question.slug for link in second.links.all()] == [
         "al-qaim-soldiers-fate", "soldiers-reason-for-returning", "iraq-returns-equipment",
     ]  # fmt: skip
-    assert "nothing changed" in load()
+    assert "nothing changed" in load_file()
 
 
 @pytest.mark.parametrize(
@@ -225,18 +231,18 @@ def test_a_problem_found_while_writing_rolls_everything_back(tmp_path):
 
 
 def test_reloading_never_reopens_a_question_an_editor_settled():
-    load()
+    load_file()
     question = Question.objects.get(slug="iraq-returns-equipment")
     outcomes.annul(question, "Equipment was never inventoried.")
-    assert "left 1 edited question alone" in load()
+    assert "left 1 edited question alone" in load_file()
     question.refresh_from_db()
     assert question.status == Question.Status.ANNULLED
 
 
 def test_reset_replaces_a_question_an_editor_settled_with_the_captured_one():
-    load()
+    load_file()
     outcomes.annul(Question.objects.get(slug="iraq-returns-equipment"))
-    load("--reset")
+    load_file("--reset")
     question = Question.objects.get(slug="iraq-returns-equipment")
     assert question.status == Question.Status.PUBLISHED
     assert question.state() == Question.State.CLOSED

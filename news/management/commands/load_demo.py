@@ -7,33 +7,41 @@ from news import demo
 
 class Command(BaseCommand):
     help = (
-        "Load stories, topics and questions from a JSON file (default: the Al-Qaim demo). "
-        "Adds what is missing and never writes over an editor's changes (--reset puts "
-        "the file's version back); a bad file is reported and nothing is written."
+        "Load the demo newsroom: the captured Al-Qaim story and a living demo around it "
+        "(open questions, simulated readers), or only the stories, topics and questions "
+        "of the JSON file given. Adds what is missing and never writes over an editor's "
+        "changes; a bad file is reported and nothing is written."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", nargs="?", default=str(demo.DEMO_PATH))
+        parser.add_argument(
+            "path",
+            nargs="?",
+            help="A newsroom file to load instead of the demo (no living demo around it).",
+        )
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="Replace what editors changed with the file's version.",
+            help="Put back what editors changed and rebuild the living demo from scratch.",
         )
 
     def handle(self, *args, path, reset, **options):
         try:
-            report = demo.load(demo.read_file(path), reset=reset)
+            parts = demo.load(path, reset=reset)
         except demo.DemoFileError as error:
             problems = "\n".join(f"  - {problem}" for problem in error.problems)
             raise CommandError(
-                f"{path} was not loaded; nothing was written:\n{problems}"
+                f"{path or demo.DEMO_PATH} was not loaded; nothing was written:\n{problems}"
             ) from None
+        for what, report in parts:
+            self.stdout.write(self._sentence(what, report))
+
+    def _sentence(self, what, report):
         if not report.changed and not report.left_alone:
-            self.stdout.write(f"{path}: already loaded, nothing changed.")
-            return
+            return f"{what}: already loaded, nothing changed."
         summary = report.summary()
         if not report.changed:
             summary = f"nothing missing; {summary}"
         if report.left_alone:
-            summary += " (`load_demo --reset` puts the file's version back)"
-        self.stdout.write(self.style.SUCCESS(f"{path}: {summary}."))
+            summary += " (`load_demo --reset` puts them back)"
+        return self.style.SUCCESS(f"{what}: {summary}.")
