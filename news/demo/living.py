@@ -452,8 +452,8 @@ def _question_edited(question, spec):
 def _readings(spec, question, readers):
     """[(time, reader, probabilities in option order)] of `question`, oldest first.
 
-    Everybody forecasts on a settled question (the leaderboard needs readers scored on
-    several), a reader's `activity` share of them on the others; once or twice each, at
+    Everybody forecasts once on a settled question (the leaderboard needs readers scored
+    on several), a reader's `activity` share of them once or twice on the others, at
     moments spread over the question's life up to its close or the load. The moments are
     drawn in days of that life, so what readers say never depends on the time of day.
     """
@@ -465,7 +465,7 @@ def _readings(spec, question, readers):
         joins = rng.random() < reader.activity
         if not (joins or spec.settled):
             continue
-        for _ in range(rng.randint(1, 2)):
+        for _ in range(1 if spec.settled else rng.randint(1, 2)):
             days = (last - spec.opens) * rng.uniform(0.02, 0.99)
             at = question.opens_at + timedelta(days=days)
             readings.append((at, user, _reading(spec.truth, days / life, reader, rng)))
