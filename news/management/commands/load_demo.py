@@ -55,7 +55,7 @@ class Command(BaseCommand):
         if not report.changed:
             summary = f"nothing missing; {summary}"
         if report.left_alone:
-            summary += " (`load_demo --reset` puts them back)"
+            summary += " (`load_demo --reset` restores the loaded version)"
         return self.style.SUCCESS(f"{what}: {summary}.")
 
     def _logins(self, with_logins):
