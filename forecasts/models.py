@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -148,6 +148,13 @@ class QuestionQuerySet(models.QuerySet):
         costs nothing more."""
         return self.annotate(day_ago_probabilities=probabilities_before(OuterRef("pk"), now))
 
+    def delete_with_forecasts(self):
+        """Delete these questions and the readers' forecasts on them, which would otherwise
+        protect the options they name (scores and snapshots go with the questions)."""
+        with transaction.atomic():
+            Forecast.objects.filter(question__in=self).delete()
+            return self.delete()
+
 
 def state_condition(state, now=None):
     """The condition (a Q) for questions in `state`: derived from status and the clock.
@@ -257,6 +264,11 @@ class Question(models.Model):
     )
     # Running aggregate of the latest forecast per reader (see forecasts.forecasting).
     forecaster_count = models.PositiveIntegerField(default=0, editable=False)
+    is_demo = models.BooleanField(
+        "demo",
+        default=False,
+        help_text="Invented by `manage.py load_demo`, with simulated readers' forecasts.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -57,15 +57,23 @@ class StoryForm(EditConflictForm):
 @admin.register(Story)
 class StoryAdmin(RetryRacedSaveAdmin, VersionAdmin):
     form = StoryForm
-    list_display = ["headline", "publication", "published_at", "topic_names", "question_count"]
-    list_filter = [PublicationFilter, "topics", "published_at"]
+    list_display = [
+        "headline",
+        "publication",
+        "published_at",
+        "topic_names",
+        "question_count",
+        "is_demo",
+    ]
+    list_filter = [PublicationFilter, "topics", "published_at", "is_demo"]
     search_fields = ["headline", "summary", "body", "slug"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("headline",)}
     autocomplete_fields = ["topics"]
     inlines = [LinkedQuestionInline]
     actions = ["publish", "unpublish"]
-    readonly_fields = ["author", "created_at", "updated_at"]
+    # Demo or not is where a story came from, not something an editor decides.
+    readonly_fields = ["author", "is_demo", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "summary", "body", "language", "edit_snapshot"]}),
         (
@@ -85,7 +93,10 @@ class StoryAdmin(RetryRacedSaveAdmin, VersionAdmin):
                 "future time to schedule it.",
             },
         ),
-        ("Record", {"fields": ["author", "created_at", "updated_at"], "classes": ["collapse"]}),
+        (
+            "Record",
+            {"fields": ["author", "is_demo", "created_at", "updated_at"], "classes": ["collapse"]},
+        ),
     ]
 
     def get_queryset(self, request):

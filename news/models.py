@@ -112,6 +112,11 @@ class Story(models.Model):
         on_delete=models.SET_NULL,
         related_name="stories",
     )
+    is_demo = models.BooleanField(
+        "demo",
+        default=False,
+        help_text="Invented by `manage.py load_demo` to show the site at work: not reporting.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

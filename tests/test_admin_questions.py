@@ -284,3 +284,14 @@ def test_question_changelist_costs_the_same_queries_for_5_and_50_rows(client, ed
     for _ in range(45):
         StoryQuestionFactory(story=story)
     assert queries_for(client, CHANGELIST) == five
+
+
+def test_changelist_links_to_the_demo_questions_alone(client, editor):
+    QuestionFactory(title="Invented question?", is_demo=True)
+    QuestionFactory(title="Real question?")
+    page = client.get(CHANGELIST).content.decode()
+    assert '<a href="?is_demo__exact=1"' in page
+    demo = client.get(CHANGELIST, {"is_demo__exact": "1"}).content.decode()
+    assert "Invented question?" in demo
+    assert "Real question?" not in demo
+    assert '<a href="?">All questions</a>' in demo

@@ -215,3 +215,21 @@ def test_story_changelist_costs_the_same_queries_for_5_and_50_rows(client, edito
     for _ in range(45):
         StoryQuestionFactory(story=StoryFactory(topics=topics))
     assert queries_for(client, CHANGELIST) == five
+
+
+def test_changelist_marks_demo_stories_and_filters_by_it(client, editor):
+    StoryFactory(headline="Invented follow-up", is_demo=True)
+    StoryFactory(headline="Real reporting")
+    page = client.get(CHANGELIST).content.decode()
+    assert "column-is_demo" in page
+    assert page.count('icon-yes.svg" alt="True"') == 1  # the admin's tick, on the demo row
+    demo = client.get(CHANGELIST, {"is_demo__exact": "1"}).content.decode()
+    assert "Invented follow-up" in demo
+    assert "Real reporting" not in demo
+
+
+def test_an_editor_cannot_untick_demo_on_a_story(client, editor):
+    story = StoryFactory(is_demo=True)
+    page = client.get(reverse("admin:news_story_change", args=[story.pk])).content.decode()
+    assert 'name="is_demo"' not in page
+    assert "Invented by" in page  # its help text, beside the read-only value

@@ -1,4 +1,5 @@
-"""`manage.py load_demo`: the demo newsroom, loaded idempotently, all or nothing."""
+"""`manage.py load_demo`: the captured newsroom file, loaded all or nothing, never over an
+editor's changes. The living demo around it: tests/test_living_demo.py."""
 
 import json
 from io import StringIO
@@ -18,10 +19,15 @@ pytestmark = pytest.mark.django_db
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
-def load(path=None):
+def load(*args):
     out = StringIO()
-    call_command("load_demo", *([str(path)] if path else []), stdout=out)
+    call_command("load_demo", *map(str, args), stdout=out)
     return out.getvalue()
+
+
+def load_file(*args):
+    """The captured newsroom file alone, as `load_demo PATH` loads it: no living demo."""
+    return load(DEMO_PATH, *args)
 
 
 def everything():
@@ -45,8 +51,8 @@ def write_file(tmp_path, data):
 def test_demo_loads_the_captured_newsroom():
     load()
     assert Topic.objects.count() == 4
-    assert Story.objects.live().count() == 2
-    assert Question.objects.count() == 14
+    assert Story.objects.live().filter(is_demo=False).count() == 2
+    assert Question.objects.filter(is_demo=False).count() == 14
     story = Story.objects.get(slug="syrian-soldiers-cross-into-iraq-at-al-qaim")
     assert story.headline.startswith("2,000 Syrian Soldiers with Full Equipment")
     assert sorted(story.topics.values_list("slug", flat=True)) == [
@@ -59,7 +65,7 @@ def test_demo_loads_the_captured_newsroom():
 
 
 def test_options_keep_the_captured_order():
-    load()
+    load_file()
     featured = Question.objects.get(slug="syrian-soldiers-reason-for-crossing")
     assert [o.label for o in featured.options.all()] == [
         "Fear of militia takeover", "Lack of supplies", "Orders from superiors", "Seeking asylum",
@@ -70,12 +76,16 @@ def test_options_keep_the_captured_order():
 
 
 def test_one_question_is_resolved_with_its_own_option():
-    load()
+    load_file()
     resolved = Question.objects.get(status=Question.Status.RESOLVED)
     assert resolved.slug == "al-qaim-soldiers-fate"
     assert resolved.resolved_option.label == "Returned to Syria"
     assert resolved.resolved_option.question == resolved
     assert "1,905" in resolved.resolution_note
+    # Resolved as editors resolve (forecasts.outcomes): the community's 25% is scored.
+    assert resolved.scores.get(user=None).probabilities == {
+        str(option.pk): 0.25 for option in resolved.options.all()
+    }
     second = Story.objects.get(slug="iraq-returns-syrian-soldiers-at-al-qaim")
     assert [link.question.slug for link in second.links.all()] == [
         "al-qaim-soldiers-fate", "soldiers-reason-for-returning", "iraq-returns-equipment",
@@ -93,14 +103,53 @@ def test_loading_twice_changes_nothing():
     assert writes == []
 
 
-def test_loading_again_after_an_edit_puts_the_file_back(tmp_path):
-    load()
+def edit_the_demo():
+    """What an editor might do: rename an option, unlink a question from both stories."""
     Option.objects.filter(label="Lack of supplies").update(label="Lack of Supplies", position=9)
     StoryQuestion.objects.filter(question__slug="iraq-returns-equipment").delete()
-    load()
+
+
+def test_loading_again_leaves_edited_rows_as_the_editor_left_them_and_says_so():
+    load_file()
+    edit_the_demo()
+    before = everything()
+    with CaptureQueriesContext(connection) as queries:
+        output = load_file()
+    assert everything() == before
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
+    assert writes == []
+    assert "nothing missing; left 1 edited question and 2 edited stories alone" in output
+    assert "load_demo --reset" in output
+
+
+def test_reset_puts_the_files_version_back():
+    load_file()
+    edit_the_demo()
+    Topic.objects.filter(slug="iraq").update(name="Irak")
+    output = load_file("--reset")
+    assert "restored 1 edited topic, 1 edited question and 2 edited stories" in output
     featured = Question.objects.get(slug="syrian-soldiers-reason-for-crossing")
     assert [o.label for o in featured.options.all()][1] == "Lack of supplies"
     assert Question.objects.get(slug="iraq-returns-equipment").links.count() == 2
+    story = Story.objects.get(slug="syrian-soldiers-cross-into-iraq-at-al-qaim")
+    assert [link.question.slug for link in story.links.all()] == demo_data()["stories"][0][
+        "questions"
+    ]
+    assert Topic.objects.get(slug="iraq").name == "Iraq"
+    assert "nothing changed" in load_file()
+
+
+def test_a_deleted_question_is_added_back_where_the_file_links_it():
+    load_file()
+    Question.objects.filter(slug="iraq-returns-equipment").delete()
+    output = load_file()
+    assert "created 1 question" in output
+    assert "edited" not in output
+    second = Story.objects.get(slug="iraq-returns-syrian-soldiers-at-al-qaim")
+    assert [link.question.slug for link in second.links.all()] == [
+        "al-qaim-soldiers-fate", "soldiers-reason-for-returning", "iraq-returns-equipment",
+    ]  # fmt: skip
+    assert "nothing changed" in load_file()
 
 
 @pytest.mark.parametrize(
@@ -182,9 +231,19 @@ def test_a_problem_found_while_writing_rolls_everything_back(tmp_path):
 
 
 def test_reloading_never_reopens_a_question_an_editor_settled():
-    load()
+    load_file()
     question = Question.objects.get(slug="iraq-returns-equipment")
     outcomes.annul(question, "Equipment was never inventoried.")
-    assert "nothing changed" in load()
+    assert "left 1 edited question alone" in load_file()
     question.refresh_from_db()
     assert question.status == Question.Status.ANNULLED
+
+
+def test_reset_replaces_a_question_an_editor_settled_with_the_captured_one():
+    load_file()
+    outcomes.annul(Question.objects.get(slug="iraq-returns-equipment"))
+    load_file("--reset")
+    question = Question.objects.get(slug="iraq-returns-equipment")
+    assert question.status == Question.Status.PUBLISHED
+    assert question.state() == Question.State.CLOSED
+    assert question.links.count() == 2

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from forecasts import outcomes
+from forecasts import forecasting, outcomes
 from forecasts.models import Forecast, Option, Question
 from tests.factories import ForecastFactory, QuestionFactory, UserFactory
 
@@ -243,3 +243,13 @@ def test_latest_per_reader_keeps_each_readers_newest_forecast_per_question():
     tie_later = ForecastFactory(user=someone, question=other, created_at=NOW)
     assert tie_later.pk > tie.pk
     assert set(Forecast.objects.latest_per_reader()) == {newest, elsewhere, theirs, tie_later}
+
+
+def test_deleting_questions_with_forecasts_takes_the_forecasts_along():
+    question, other = QuestionFactory(binary=True), QuestionFactory(binary=True)
+    for each in (question, other):
+        yes, no = each.options.all()
+        forecasting.record_forecast(UserFactory(), each.pk, {yes.pk: 0.7, no.pk: 0.3})
+    Question.objects.filter(pk=question.pk).delete_with_forecasts()
+    assert not Question.objects.filter(pk=question.pk).exists()
+    assert list(Forecast.objects.values_list("question", flat=True)) == [other.pk]

@@ -212,3 +212,17 @@ def test_open_questions_on_a_story_invite_a_forecast(client):
     story = story_with_questions(2)
     html = client.get(story.get_absolute_url()).content.decode()
     assert html.count('#forecast">Forecast<span class="visually-hidden">') == 2
+
+
+def test_demo_stories_and_questions_say_so_to_readers(client):
+    story = StoryFactory(is_demo=True)
+    question = QuestionFactory(is_demo=True)
+    StoryQuestionFactory(story=story, question=question)
+    assert "Demo story: written to show this site at work" in text_of(
+        client.get(story.get_absolute_url())
+    )
+    assert "Demo question: invented to show this site at work" in text_of(
+        client.get(question.get_absolute_url())
+    )
+    real = StoryFactory()
+    assert "Demo story" not in text_of(client.get(real.get_absolute_url()))

@@ -66,8 +66,8 @@ QUESTION_TEXT_FIELDS = [
 @admin.register(Question)
 class QuestionAdmin(RetryRacedSaveAdmin, QuestionPages, VersionAdmin):
     form = QuestionForm
-    list_display = ["title", "state_label", "closes", "forecasters", "linked"]
-    list_filter = [StateFilter, "kind", "status"]
+    list_display = ["title", "state_label", "closes", "forecasters", "linked", "is_demo"]
+    list_filter = [StateFilter, "kind", "status", "is_demo"]
     search_fields = ["title", "slug", "description", "resolution_criteria"]
     prepopulated_fields = {"slug": ("title",)}
     inlines = [OptionInline, StoryLinkInline]

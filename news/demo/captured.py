@@ -1,13 +1,14 @@
 """Load a newsroom's content from a JSON file such as `news/demo/al-qaim.json`.
 
 The whole file is checked first and every problem is reported with the entry it is in;
-only a clean file is written, in one transaction. Loading is idempotent: entries are
-matched by slug (options by label, ignoring case) and a row is saved only when a value
-differs, so loading the same file twice writes nothing the second time.
+only a clean file is written, in one transaction. Entries are matched by slug: what is
+missing is created, and a row that is already there is never written over. One that
+differs from the file (an editor changed it) is left as the editor left it and counted in
+the report, unless `reset`, which puts the file's version back. A question the file
+resolves is created open, then resolved through forecasts.outcomes like any other.
 """
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -16,10 +17,12 @@ from django.core.validators import URLValidator, validate_slug
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
+from forecasts import outcomes
 from forecasts.models import Option, Question, StoryQuestion
+from news.demo.report import Report, noun
 from news.models import Story, Topic
 
-DEMO_PATH = Path(__file__).resolve().parent / "demo" / "al-qaim.json"
+DEMO_PATH = Path(__file__).resolve().parent / "al-qaim.json"
 
 
 class DemoFileError(Exception):
@@ -28,20 +31,6 @@ class DemoFileError(Exception):
     def __init__(self, problems):
         self.problems = problems
         super().__init__("\n".join(problems))
-
-
-@dataclass
-class LoadReport:
-    created: dict = field(default_factory=dict)
-    updated: dict = field(default_factory=dict)
-
-    def count(self, bucket, model):
-        name = model._meta.verbose_name_plural
-        bucket[name] = bucket.get(name, 0) + 1
-
-    @property
-    def changed(self):
-        return bool(self.created or self.updated)
 
 
 def read_file(path):
@@ -59,24 +48,28 @@ def read_file(path):
         ) from error
 
 
-def load(data):
-    """Check `data` (the parsed file) and write it; returns a LoadReport."""
+def load(data, report=None, reset=False):
+    """Check `data` (the parsed file) and write what is missing; returns the Report.
+
+    With `reset`, rows that differ from the file are replaced by the file's version.
+    Nothing is written unless all of it is: a problem found while writing raises
+    DemoFileError and rolls the transaction back.
+    """
     problems = check(data)
     if problems:
         raise DemoFileError(problems)
-    report = LoadReport()
+    report = report if report is not None else Report()
     with transaction.atomic():
         topics = {
-            item["slug"]: _write("topics", index, item, _by_slug, report, Topic, item["slug"],
-                                 {"name": item["name"]})
+            item["slug"]: _write("topics", index, item, _load_topic, report, item, reset)
             for index, item in enumerate(data["topics"])
-        }  # fmt: skip
+        }
         questions = {
-            item["slug"]: _write("questions", index, item, _load_question, report, item)
+            item["slug"]: _write("questions", index, item, _load_question, report, item, reset)
             for index, item in enumerate(data["questions"])
         }
         for index, item in enumerate(data["stories"]):
-            _write("stories", index, item, _load_story, report, item, topics, questions)
+            _write("stories", index, item, _load_story, report, item, topics, questions, reset)
     return report
 
 
@@ -235,36 +228,34 @@ def check(data):
     return problems
 
 
-def _sync(report, model, obj, values, **identity):
-    """Create `model(**identity, **values)` if `obj` is None, else save what differs."""
-    if obj is None:
-        obj = model(**identity, **values)
-        obj.full_clean()
-        obj.save()
-        report.count(report.created, model)
-        return obj
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.full_clean()
-        if any(f.name == "updated_at" for f in model._meta.fields):
-            changed.append("updated_at")
-        obj.save(update_fields=changed)
-        report.count(report.updated, model)
-    return obj
-
-
-def _by_slug(report, model, slug, values):
-    return _sync(report, model, model.objects.filter(slug=slug).first(), values, slug=slug)
-
-
 def _parse(value) -> datetime:
     return parse_datetime(value)
 
 
-def _load_question(report, item):
-    values = {
+def _save(obj):
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def _load_topic(report, item, reset):
+    topic = Topic.objects.filter(slug=item["slug"]).first()
+    if topic is None:
+        report.created[noun(Topic)] += 1
+        return _save(Topic(slug=item["slug"], name=item["name"]))
+    if topic.name != item["name"]:
+        if not reset:
+            report.left_alone[noun(Topic)] += 1
+            return topic
+        # Renamed back, never replaced: editors' own stories may carry the topic.
+        topic.name = item["name"]
+        _save(topic)
+        report.restored[noun(Topic)] += 1
+    return topic
+
+
+def _question_values(item):
+    return {
         "title": item["title"],
         "kind": item["kind"],
         "description": item.get("description", ""),
@@ -272,83 +263,118 @@ def _load_question(report, item):
         "opens_at": _parse(item["opens_at"]),
         "closes_at": _parse(item["closes_at"]),
     }
-    question = Question.objects.filter(slug=item["slug"]).first()
-    if question is None:
-        # Created unresolved: the winning option does not exist until its options do.
-        values["status"] = Question.Status.PUBLISHED
-    question = _sync(report, Question, question, values, slug=item["slug"])
 
-    by_label = {option.label.casefold(): option for option in question.options.all()}
-    wanted = []
-    for position, label in enumerate(item["options"]):
-        label = label.strip()
-        existing = by_label.pop(label.casefold(), None)
-        values = {"label": label, "position": position}
-        wanted.append(_sync(report, Option, existing, values, question=question))
-    for leftover in by_label.values():
-        if question.resolved_option_id == leftover.pk:
-            _settle(report, question, status=Question.Status.PUBLISHED)
-        leftover.delete()
-        report.count(report.updated, Question)
 
+def _load_question(report, item, reset):
+    """(the question, whether this run wrote it)."""
+    question = (
+        Question.objects.filter(slug=item["slug"])
+        .select_related("resolved_option")
+        .prefetch_related("options")
+        .first()
+    )
+    bucket = report.created
+    if question is not None:
+        if not _question_differs(question, item):
+            return question, False
+        if not reset:
+            report.left_alone[noun(Question)] += 1
+            return question, False
+        # A new row rather than a rewrite: an outcome is final (Question.clean() refuses to
+        # reopen one), and any forecasts on the edited question go with it.
+        Question.objects.filter(pk=question.pk).delete_with_forecasts()
+        bucket = report.restored
+    question = _save(
+        Question(slug=item["slug"], status=Question.Status.PUBLISHED, **_question_values(item))
+    )
+    options = [
+        Option(question=question, label=label.strip(), position=position)
+        for position, label in enumerate(item["options"])
+    ]
+    for option in options:
+        option.full_clean()
+    Option.objects.bulk_create(options)
+    bucket[noun(Question)] += 1
     resolution = item.get("resolution")
-    if question.is_settled:
-        return question  # a settled outcome is final, whoever settled it
     if resolution:
-        winner = next(o for o in wanted if o.label.casefold() == resolution["option"].casefold())
-        _settle(
-            report,
-            question,
-            status=Question.Status.RESOLVED,
-            resolved_option=winner,
-            resolved_at=_parse(resolution["resolved_at"]),
-            resolution_note=resolution.get("note", ""),
+        wanted = resolution["option"].strip().casefold()
+        winner = next(option for option in options if option.label.casefold() == wanted)
+        outcomes.resolve(
+            question, winner, resolution.get("note", ""), now=_parse(resolution["resolved_at"])
         )
-    else:
-        _settle(report, question, status=Question.Status.PUBLISHED)
-    return question
+        report.resolved[noun(Question)] += 1
+    return question, True
 
 
-def _settle(report, question, status, resolved_option=None, resolved_at=None, resolution_note=""):
-    _sync(
-        report,
-        Question,
-        question,
-        {
-            "status": status,
-            "resolved_option": resolved_option,
-            "resolved_at": resolved_at,
-            "resolution_note": resolution_note,
-        },
+def _question_differs(question, item):
+    """Whether an editor changed `question` since it was loaded from `item`."""
+    values = _question_values(item)
+    resolution = item.get("resolution")
+    if resolution or question.is_settled:
+        # Settling closes a question early (forecasts.outcomes): its outcome is the record.
+        del values["closes_at"]
+    if any(getattr(question, name) != value for name, value in values.items()):
+        return True
+    if [o.label for o in question.options.all()] != [label.strip() for label in item["options"]]:
+        return True
+    if not resolution:
+        return question.status != Question.Status.PUBLISHED
+    return (
+        question.status != Question.Status.RESOLVED
+        or question.resolved_option.label.casefold() != resolution["option"].strip().casefold()
+        or question.resolved_at != _parse(resolution["resolved_at"])
+        or question.resolution_note != resolution.get("note", "")
     )
 
 
-def _load_story(report, item, topics, questions):
-    story = _by_slug(
-        report,
-        Story,
-        item["slug"],
-        {
-            "headline": item["headline"],
-            "summary": item.get("summary", ""),
-            "body": item.get("body", ""),
-            "source_name": item.get("source_name", ""),
-            "source_url": item.get("source_url", ""),
-            "dateline": item.get("dateline", ""),
-            "status": Story.Status.PUBLISHED,
-            "published_at": _parse(item["published_at"]),
-        },
-    )
-    wanted_topics = {topics[slug].pk for slug in item.get("topics", [])}
-    if set(story.topics.values_list("pk", flat=True)) != wanted_topics:
-        story.topics.set(wanted_topics)
-        report.count(report.updated, Story)
+def _story_values(item):
+    return {
+        "headline": item["headline"],
+        "summary": item.get("summary", ""),
+        "body": item.get("body", ""),
+        "source_name": item.get("source_name", ""),
+        "source_url": item.get("source_url", ""),
+        "dateline": item.get("dateline", ""),
+        "status": Story.Status.PUBLISHED,
+        "published_at": _parse(item["published_at"]),
+    }
 
-    links = {link.question_id: link for link in story.links.all()}
-    for position, slug in enumerate(item.get("questions", [])):
-        question = questions[slug]
-        link = links.pop(question.pk, None)
-        _sync(report, StoryQuestion, link, {"position": position}, story=story, question=question)
-    for link in links.values():
-        link.delete()
-        report.count(report.updated, Story)
+
+def _load_story(report, item, topics, questions, reset):
+    story = Story.objects.filter(slug=item["slug"]).prefetch_related("topics").first()
+    bucket = report.created
+    if story is not None:
+        # A question this run wrote was missing: it joins the story where the file has it.
+        _link(story, item, questions, written_now=True)
+        if not _story_differs(story, item):
+            return story
+        if not reset:
+            report.left_alone[noun(Story)] += 1
+            return story
+        story.delete()
+        bucket = report.restored
+    story = _save(Story(slug=item["slug"], **_story_values(item)))
+    story.topics.set([topics[slug] for slug in item.get("topics", [])])
+    _link(story, item, questions)
+    bucket[noun(Story)] += 1
+    return story
+
+
+def _link(story, item, questions, written_now=False):
+    """Link the file's questions to `story` in the file's order (only those this run
+    wrote, if `written_now`)."""
+    StoryQuestion.objects.bulk_create(
+        StoryQuestion(story=story, question=questions[slug][0], position=position)
+        for position, slug in enumerate(item.get("questions", []))
+        if questions[slug][1] or not written_now
+    )
+
+
+def _story_differs(story, item):
+    """Whether an editor changed `story` (text, time, status, topics, linked questions)."""
+    if any(getattr(story, name) != value for name, value in _story_values(item).items()):
+        return True
+    if {topic.slug for topic in story.topics.all()} != set(item.get("topics", [])):
+        return True
+    linked = story.links.order_by("position", "id").values_list("question__slug", flat=True)
+    return list(linked) != list(item.get("questions", []))
