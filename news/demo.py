@@ -16,7 +16,7 @@ from django.core.validators import URLValidator, validate_slug
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from forecasts.models import Option, Question, StoryQuestion
+from forecasts.models import Option, Question, StoryQuestion, normalise_label
 from news.models import Story, Topic
 
 DEMO_PATH = Path(__file__).resolve().parent / "demo" / "al-qaim.json"
@@ -197,9 +197,9 @@ def check(data):
             if not isinstance(resolution, dict):
                 problems.append(f"{where}: resolution must be an object")
                 continue
-            labels = {label.strip().casefold() for label in options}
+            labels = {normalise_label(label).casefold() for label in options}
             winner = resolution.get("option")
-            if not isinstance(winner, str) or winner.strip().casefold() not in labels:
+            if not isinstance(winner, str) or normalise_label(winner).casefold() not in labels:
                 problems.append(f"{where}: resolution option {winner!r} is not one of its options")
             _time(resolution, "resolved_at", f"{where} resolution", problems)
 
@@ -278,10 +278,10 @@ def _load_question(report, item):
         values["status"] = Question.Status.PUBLISHED
     question = _sync(report, Question, question, values, slug=item["slug"])
 
-    by_label = {option.label.casefold(): option for option in question.options.all()}
+    by_label = {normalise_label(o.label).casefold(): o for o in question.options.all()}
     wanted = []
     for position, label in enumerate(item["options"]):
-        label = label.strip()
+        label = normalise_label(label)
         existing = by_label.pop(label.casefold(), None)
         values = {"label": label, "position": position}
         wanted.append(_sync(report, Option, existing, values, question=question))
@@ -295,7 +295,8 @@ def _load_question(report, item):
     if question.is_settled:
         return question  # a settled outcome is final, whoever settled it
     if resolution:
-        winner = next(o for o in wanted if o.label.casefold() == resolution["option"].casefold())
+        winner_label = normalise_label(resolution["option"]).casefold()
+        winner = next(o for o in wanted if o.label.casefold() == winner_label)
         _settle(
             report,
             question,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.search import search_vector, text_search
+from config.text import visible_text
 
 
 class Topic(models.Model):
@@ -120,8 +121,14 @@ class Story(models.Model):
         return user.has_perm("news.view_story")
 
     def clean(self):
+        errors = {}
+        typed, self.headline = self.headline, visible_text(self.headline or "")
+        if typed and not self.headline:  # blank is refused by the field itself
+            errors["headline"] = "Give the story a headline readers can see."
         if self.status == self.Status.PUBLISHED and self.published_at is None:
-            raise ValidationError({"published_at": "A published story needs a publication time."})
+            errors["published_at"] = "A published story needs a publication time."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def publication(self):

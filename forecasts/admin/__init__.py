@@ -19,7 +19,7 @@ from forecasts import outcomes
 from forecasts.admin.filters import StateFilter
 from forecasts.admin.forms import OptionFormSet, QuestionForm
 from forecasts.admin.pages import QuestionPages
-from forecasts.models import Option, Question, StoryQuestion
+from forecasts.models import MAX_OPTIONS, Option, Question, StoryQuestion
 from news.models import Story
 
 
@@ -29,6 +29,7 @@ class OptionInline(admin.TabularInline):
     fields = ["position", "label"]
     extra = 0
     min_num = 0
+    max_num = MAX_OPTIONS
     ordering = ["position", "id"]
     verbose_name_plural = "options (in display order; a yes/no question gets Yes and No itself)"
 

@@ -12,7 +12,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
 from forecasts.authoring import parse_question_block
-from forecasts.models import Option, Question, StoryQuestion
+from forecasts.models import Option, Question, StoryQuestion, normalise_label
 from news.models import Story
 
 EDITABLE_STATUSES = [Question.Status.DRAFT, Question.Status.PUBLISHED]
@@ -46,7 +46,7 @@ class OptionFormSet(BaseInlineFormSet):
                 kept.append(form)
         seen = {}
         for form in kept:
-            label = form.cleaned_data["label"].strip()
+            label = normalise_label(form.cleaned_data["label"])
             if label.casefold() in seen:
                 form.add_error(
                     "label", f"“{label}” is the same option as “{seen[label.casefold()]}”."
