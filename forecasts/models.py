@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from config.search import search_vector, text_search
 from config.text import visible_text
+from config.times import storable_time
 from forecasts import maths
 from news.models import Story
 
@@ -245,9 +246,13 @@ class Question(models.Model):
                     f"This question is {stored}; its outcome is final and cannot be reopened."
                 )
         try:
-            self.check_schedule(self.opens_at, self.closes_at)
+            self.opens_at, self.closes_at = self.check_schedule(self.opens_at, self.closes_at)
         except ValidationError as error:
             errors.update(error.message_dict)
+        try:
+            self.resolved_at = storable_time(self.resolved_at)
+        except ValidationError as error:
+            errors["resolved_at"] = error.messages
         if self.status == self.Status.RESOLVED:
             if self.resolved_option_id is None:
                 errors["resolved_option"] = "Pick the option that won."
@@ -260,12 +265,24 @@ class Question(models.Model):
 
     @staticmethod
     def check_schedule(opens_at, closes_at):
-        """A question closes after it opens; raises ValidationError on `closes_at`.
+        """Both times are ones the database can hold (config.times) and the question
+        closes after it opens; returns them in UTC, raises ValidationError by field.
 
         Its clean(), the admin's import form, the API and `load_demo` all call it (the
-        database holds the same rule as a constraint)."""
-        if opens_at and closes_at and closes_at <= opens_at:
-            raise ValidationError({"closes_at": "The close time must be after the open time."})
+        database holds the order as a constraint)."""
+        errors = {}
+        times = {"opens_at": opens_at, "closes_at": closes_at}
+        for name, moment in times.items():
+            try:
+                times[name] = storable_time(moment)
+            except ValidationError as error:
+                errors[name] = error.messages
+        opens_at, closes_at = times["opens_at"], times["closes_at"]
+        if not errors and opens_at and closes_at and closes_at <= opens_at:
+            errors["closes_at"] = "The close time must be after the open time."
+        if errors:
+            raise ValidationError(errors)
+        return opens_at, closes_at
 
     @classmethod
     def check_option_labels(cls, kind, labels):

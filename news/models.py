@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from config.search import search_vector, text_search
 from config.text import visible_text
+from config.times import storable_time
 
 
 class Topic(models.Model):
@@ -127,6 +128,10 @@ class Story(models.Model):
             errors["headline"] = "Give the story a headline readers can see."
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             errors["published_at"] = "A published story needs a publication time."
+        try:
+            self.published_at = storable_time(self.published_at)
+        except ValidationError as error:
+            errors["published_at"] = error.messages
         if errors:
             raise ValidationError(errors)
 

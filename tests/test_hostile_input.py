@@ -1,0 +1,157 @@
+"""Hostile input is a 4xx with a clear message, never a 500 and never a half-written record:
+times the database cannot hold, NUL bytes, bodies over the size limits."""
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, urlencode
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from config.times import storable_time
+from forecasts.models import Question
+from news.demo import DEMO_PATH
+from news.models import Story
+from tests.client_helpers import api_client
+from tests.factories import (
+    EditorFactory,
+    ForecastFactory,
+    QuestionFactory,
+    StoryFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Times Python parses and PostgreSQL either refuses or stores as something Python cannot
+# read back (year 0, year 10000).
+UNSTORABLE_TIMES = [
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+    "9999-12-31T23:59:59Z",
+    "1899-12-31T23:59:59Z",
+]
+# Python takes offsets up to ±23:59; PostgreSQL refuses beyond ±15:59.
+WIDE_OFFSET = "2030-01-01T00:00:00+20:00"
+
+
+@pytest.mark.parametrize("text", UNSTORABLE_TIMES)
+def test_the_time_rule_refuses_what_the_database_cannot_hold(text):
+    with pytest.raises(ValidationError) as error:
+        storable_time(datetime.fromisoformat(text))
+    assert error.value.messages == ["Give a time between 1900 and 9999."]
+
+
+def test_the_time_rule_hands_times_on_in_utc():
+    moment = storable_time(datetime.fromisoformat(WIDE_OFFSET))
+    assert moment == datetime(2029, 12, 31, 4, tzinfo=UTC)
+    assert moment.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("text", [*UNSTORABLE_TIMES, WIDE_OFFSET])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/questions/?closes_after=",
+        "/api/v1/questions/?closes_before=",
+        "/api/v1/stories/?published_after=",
+        "/api/v1/stories/?published_before=",
+        "/api/v1/questions/q/history/?since=",
+    ],
+)
+def test_time_filters_answer_400_or_200_never_500(url, text):
+    QuestionFactory(slug="q")
+    response = api_client().get(url + quote(text))
+    expected = 200 if text == WIDE_OFFSET else 400
+    assert response.status_code == expected, response.content
+    if expected == 400:
+        assert "between 1900 and 9999" in json.dumps(response.json())
+
+
+@pytest.mark.parametrize("resource", ["questions", "stories", "forecasts"])
+def test_a_hand_edited_cursor_with_an_unstorable_time_is_a_400(resource):
+    reader = UserFactory()
+    ForecastFactory(user=reader)
+    StoryFactory()
+    for position, status in [(WIDE_OFFSET, 200), ("9999-12-31T23:59:59-14:00", 400)]:
+        cursor = base64.b64encode(urlencode({"p": position}).encode()).decode()
+        response = api_client(reader).get(f"/api/v1/{resource}/?cursor={quote(cursor)}")
+        assert response.status_code == status, response.content
+    assert response.json()["error"]["fields"] == {"cursor": ["This cursor is not valid."]}
+
+
+def question_body(**fields):
+    return {
+        "title": "Will the crossing reopen?",
+        "resolution_criteria": "Border authority statements",
+        "closes_at": "2030-01-01T00:00:00Z",
+        "options": [{"label": "Yes"}, {"label": "No"}],
+        **fields,
+    }
+
+
+def story_body(**fields):
+    return {"headline": "Crossing reopens", "slug": "crossing", "status": "published", **fields}
+
+
+@pytest.mark.parametrize("text", UNSTORABLE_TIMES)
+@pytest.mark.parametrize(
+    ("resource", "body"),
+    [
+        ("questions", lambda t: question_body(opens_at=t)),
+        ("questions", lambda t: question_body(closes_at=t)),
+        ("stories", lambda t: story_body(published_at=t)),
+    ],
+)
+def test_unstorable_times_in_bodies_are_a_400_and_write_nothing(resource, body, text):
+    response = api_client(EditorFactory()).post(f"/api/v1/{resource}/", body(text), format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["fields"]) & {"opens_at", "closes_at", "published_at"}
+    assert not Question.objects.exists()
+    assert not Story.objects.exists()
+
+
+def test_a_wide_offset_in_a_body_is_stored_as_the_same_moment():
+    editor = api_client(EditorFactory())
+    response = editor.post("/api/v1/questions/", question_body(closes_at=WIDE_OFFSET), "json")
+    assert response.status_code == 201, response.content
+    assert Question.objects.get().closes_at == datetime(2029, 12, 31, 4, tzinfo=UTC)
+
+
+def test_the_model_refuses_unstorable_times_whoever_saves():
+    question = QuestionFactory.build(opens_at=datetime.fromisoformat(UNSTORABLE_TIMES[0]))
+    with pytest.raises(ValidationError) as error:
+        question.full_clean()
+    assert error.value.message_dict["opens_at"] == ["Give a time between 1900 and 9999."]
+    story = StoryFactory.build(published_at=datetime(1800, 1, 1, tzinfo=UTC))
+    with pytest.raises(ValidationError) as error:
+        story.full_clean()
+    assert error.value.message_dict["published_at"] == ["Give a time between 1900 and 9999."]
+
+
+def demo_file(tmp_path, change):
+    data = json.loads(DEMO_PATH.read_text())
+    change(data)
+    path = tmp_path / "newsroom.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_load_demo_refuses_unstorable_times_and_stores_wide_offsets_in_utc(tmp_path):
+    def year_zero(data):
+        data["questions"][0]["opens_at"] = UNSTORABLE_TIMES[0]
+
+    with pytest.raises(CommandError, match="opens_at: Give a time between 1900 and 9999"):
+        call_command("load_demo", demo_file(tmp_path, year_zero))
+    assert not Question.objects.exists()
+
+    def wide(data):
+        data["questions"][0]["closes_at"] = WIDE_OFFSET
+
+    call_command("load_demo", demo_file(tmp_path, wide), stdout=None)
+    question = Question.objects.get(slug=json.loads(DEMO_PATH.read_text())["questions"][0]["slug"])
+    assert question.closes_at == datetime(2029, 12, 31, 4, tzinfo=UTC)
+    assert timezone.is_aware(question.closes_at)
