@@ -3,13 +3,15 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.template import loader
 from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.defaults import bad_request, page_not_found, server_error
+from django.views.defaults import page_not_found, server_error
 
 from config import accounts
 from config.api.errors import api_400, api_404, api_500
+from config.bad_requests import explain
 from forecasts.feeds import QuestionsAtomFeed, QuestionsFeed
 from forecasts.urls import reader_patterns
 from news.feeds import StoriesAtomFeed, StoriesFeed
@@ -34,9 +36,13 @@ def handler500(request):
 
 
 def handler400(request, exception=None):
+    """JSON under /api/, else a page that says what was wrong when there is something to
+    say (a body over the size limits: config.bad_requests)."""
     if request.path.startswith("/api/"):
         return api_400(request, exception)
-    return bad_request(request, exception)
+    # Rendered without the request: it may be refused before sessions or auth ran.
+    page = loader.get_template("400.html").render({"message": explain(exception)})
+    return HttpResponseBadRequest(page)
 
 
 @never_cache

@@ -9,13 +9,14 @@ from urllib.parse import quote, urlencode
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from config.times import storable_time
 from forecasts.models import Question
 from news.demo import DEMO_PATH
 from news.models import Story
-from tests.client_helpers import api_client
+from tests.client_helpers import api_client, text_of
 from tests.factories import (
     EditorFactory,
     ForecastFactory,
@@ -155,3 +156,44 @@ def test_load_demo_refuses_unstorable_times_and_stores_wide_offsets_in_utc(tmp_p
     question = Question.objects.get(slug=json.loads(DEMO_PATH.read_text())["questions"][0]["slug"])
     assert question.closes_at == datetime(2029, 12, 31, 4, tzinfo=UTC)
     assert timezone.is_aware(question.closes_at)
+
+
+# Bodies over the size limits ---------------------------------------------------------
+
+
+def test_a_paste_over_the_size_limit_gets_a_page_that_explains_the_limit(client, editor, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    long_label = "Fear of militia takeover after the collapse of the lines near Al-Qaim " * 2
+    options = "\n".join(f"{long_label}{n} • 14%" for n in range(7))
+    form = {
+        "text": f"Why did the soldiers cross?\n{options}\nReports from interviews",
+        "closes_at_0": "2030-01-01",
+        "closes_at_1": "00:00:00",
+    }
+    response = client.post(
+        reverse("admin:forecasts_question_import"),
+        urlencode(form),  # as a browser sends it
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "larger than this site accepts in one request: at most 1.0 KB" in page
+    assert not Question.objects.exists()
+
+
+def test_too_many_fields_get_a_page_that_explains_the_limit(client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    response = client.post(reverse("login"), {f"field{n}": "x" for n in range(11)})
+    assert response.status_code == 400
+    assert "more fields than this site accepts in one request: at most 10" in text_of(response)
+
+
+def test_an_api_body_over_the_size_limit_is_a_400_in_the_error_shape(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+    body = question_body(description="x" * 3000)
+    response = api_client(EditorFactory()).post("/api/v1/questions/", body, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "too_large"
+    assert "at most 2.0 KB." in error["message"]
+    assert not Question.objects.exists()

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from config.api.conditional import NotModified, cache_headers
+from config.bad_requests import explain
 
 
 def _fields(detail, prefix=""):
@@ -48,6 +49,9 @@ def handle_exception(exc, context):
         response = Response(status=304, headers={"ETag": exc.etag})
         cache_headers(context["request"], response)
         return response
+    refusal = explain(exc)  # a body over the size limits, found while reading it
+    if refusal is not None:
+        exc = exceptions.ParseError(refusal, code="too_large")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -88,6 +92,9 @@ def api_500(request):
 
 
 def api_400(request, exception=None):
+    refusal = explain(exception)
+    if refusal is not None:
+        return JsonResponse(error_body(400, "too_large", refusal), status=400)
     return JsonResponse(
         error_body(400, "bad_request", "The request could not be understood."), status=400
     )
