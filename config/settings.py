@@ -83,6 +83,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL in the address is a 400 before anything looks it up (config/bad_requests.py).
+    "config.bad_requests.RefuseNulCharacters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and auth: anonymous hits never load either (config/response_cache.py).
     "config.response_cache.PublicResponseCache",

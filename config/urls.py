@@ -37,11 +37,12 @@ def handler500(request):
 
 def handler400(request, exception=None):
     """JSON under /api/, else a page that says what was wrong when there is something to
-    say (a body over the size limits: config.bad_requests)."""
+    say (a NUL in the address, a body over the size limits: config.bad_requests)."""
     if request.path.startswith("/api/"):
         return api_400(request, exception)
     # Rendered without the request: it may be refused before sessions or auth ran.
-    page = loader.get_template("400.html").render({"message": explain(exception)})
+    _code, message = explain(exception) or (None, None)
+    page = loader.get_template("400.html").render({"message": message})
     return HttpResponseBadRequest(page)
 
 

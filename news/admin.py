@@ -6,13 +6,14 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.admin import VersionAdmin
 
+from config.admin_input import IdsOnlyAdmin
 from config.history import record, revision_for
 from forecasts.models import StoryQuestion
 from news.models import Story, Topic
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(IdsOnlyAdmin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ("name",)}
@@ -37,7 +38,7 @@ class PublicationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class LinkedQuestionInline(admin.TabularInline):
+class LinkedQuestionInline(IdsOnlyAdmin, admin.TabularInline):
     model = StoryQuestion
     fk_name = "story"
     fields = ["position", "question"]
@@ -48,7 +49,7 @@ class LinkedQuestionInline(admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(VersionAdmin):
+class StoryAdmin(IdsOnlyAdmin, VersionAdmin):
     list_display = ["headline", "publication", "published_at", "topic_names", "question_count"]
     list_filter = [PublicationFilter, "topics", "published_at"]
     search_fields = ["headline", "summary", "body", "slug"]

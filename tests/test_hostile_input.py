@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -197,3 +198,184 @@ def test_an_api_body_over_the_size_limit_is_a_400_in_the_error_shape(settings):
     assert error["code"] == "too_large"
     assert "at most 2.0 KB." in error["message"]
     assert not Question.objects.exists()
+
+
+# NUL characters --------------------------------------------------------------------------
+
+
+def api_list_text_parameters():
+    """(list path, parameter) for every string query parameter the schema documents on
+    the API's list endpoints."""
+    paths = Client().get("/api/schema/?format=json").json()["paths"]
+    return [
+        (path, parameter["name"])
+        for path, operations in paths.items()
+        if "{" not in path and "get" in operations
+        for parameter in operations["get"].get("parameters", [])
+        if parameter["in"] == "query" and parameter["schema"].get("type") == "string"
+    ]
+
+
+def test_every_text_filter_of_every_api_list_refuses_nul(db):
+    parameters = api_list_text_parameters()
+    assert ("/api/v1/questions/", "q") in parameters
+    assert ("/api/v1/stories/", "published_after") in parameters
+    reader = api_client(UserFactory())
+    for path, name in parameters:
+        for value in ["%00", "a%00b", "syria%00"]:
+            response = reader.get(f"{path}?{name}={value}")
+            assert response.status_code == 400, (path, name, response.content)
+            assert response.json()["error"]["code"] == "nul_character"
+
+
+READER_ADDRESSES = [
+    "/?q=%00",
+    "/search/?q=%00",
+    "/search/?q=a%00b",
+    "/questions/?topic=%00",
+    "/questions/?state=%00",
+    "/questions/?page=%00",
+    "/topics/syria/?page=%00",
+    "/questions/q/?embed=%00",
+    "/feeds/stories/?%00=1",
+    "/accounts/login/?next=%00",
+    "/accounts/signup/?next=%00",
+    "/stories/%00/",
+    "/questions/%00/",
+    "/questions/%00/embed/",
+    "/topics/%00/",
+    "/%00",
+    "/api/v1/stories/%00/",
+    "/api/v1/questions/%00/",
+    "/api/v1/topics/%00/",
+    "/api/v1/questions/%00/history/",
+    "/api/v1/questions/q/history/?since=%00",
+    "/api/v1/questions/q/history/?interval=%00",
+    "/admin/forecasts/question/?status=%00",
+    "/admin/forecasts/question/?q=%00",
+    "/admin/news/story/?q=%00",
+]
+
+
+@pytest.mark.parametrize("address", READER_ADDRESSES)
+@pytest.mark.parametrize("who", ["anonymous", "editor"])
+def test_nul_in_an_address_is_a_400_that_says_so(client, address, who):
+    QuestionFactory(slug="q")
+    if who == "editor":
+        client.force_login(EditorFactory())
+    response = client.get(address)
+    assert response.status_code == 400
+    if address.startswith("/api/"):
+        assert response.json()["error"]["code"] == "nul_character"
+    else:
+        assert "NUL character (%00)" in text_of(response)
+
+
+@pytest.mark.parametrize(
+    ("resource", "body", "field"),
+    [
+        ("questions", question_body(title="a\x00b"), "title"),
+        ("questions", question_body(slug="a\x00b"), "slug"),
+        (
+            "questions",
+            question_body(options=[{"label": "A\x00"}, {"label": "B"}]),
+            "options[0].label",
+        ),
+        (
+            "questions",
+            question_body(options=[{"label": "A\ud800"}, {"label": "B"}]),
+            "options[0].label",
+        ),
+        ("stories", story_body(topics=["syria\x00"]), "topics[0]"),
+        ("stories", story_body(topics=["\udfff"]), "topics[0]"),
+        ("stories", story_body(question_slugs=["q\x00"]), "question_slugs[0]"),
+        ("stories", story_body(headline="\x00"), "headline"),
+        ("stories", story_body(**{"\x00": 1}), None),
+        ("auth/token", {"username": "a\x00", "password": "x"}, "username"),
+        ("questions/q/forecasts", {"probabilities": {"1\x00": 0.5}}, "probabilities"),
+        ("questions/q/annul", {"note": "\x00"}, "note"),
+    ],
+)
+def test_nul_and_lone_surrogates_in_json_bodies_are_a_400_naming_the_field(resource, body, field):
+    QuestionFactory(slug="q")
+    before = (Question.objects.count(), Story.objects.count())
+    who = None if resource == "auth/token" else EditorFactory()  # a token client has one
+    response = api_client(who).post(
+        f"/api/v1/{resource}/", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    if field is None:
+        assert "NUL characters" in error["message"]
+    else:
+        assert "NUL characters" in " ".join(error["fields"][field])
+    assert (Question.objects.count(), Story.objects.count()) == before
+    assert Question.objects.get(slug="q").status == "published"
+
+
+def test_nul_in_admin_form_fields_is_a_form_error(client, editor):
+    response = client.post(
+        reverse("admin:forecasts_question_import"),
+        {"text": "Title\x00?\nA • 50%\nB • 50%\nSource", "closes_at_0": "2030-01-01",
+         "closes_at_1": "00:00:00"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in text_of(response)
+    assert not Question.objects.exists()
+
+
+@pytest.mark.parametrize("selected", ["\x00", "abc", "1\x00", str(2**64)])
+@pytest.mark.parametrize(
+    ("changelist", "action"),
+    [
+        ("admin:forecasts_question_changelist", "close_now"),
+        ("admin:news_story_changelist", "publish"),
+        ("admin:news_topic_changelist", "delete_selected"),
+    ],
+)
+def test_an_admin_action_on_a_selection_that_is_not_ids_does_nothing_and_says_so(
+    client, changelist, action, selected
+):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    question = QuestionFactory()
+    response = client.post(
+        reverse(changelist),
+        {"action": action, "_selected_action": [selected], "index": "0"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "That selection is not one this list shows; nothing was done." in text_of(response)
+    assert Question.objects.get(pk=question.pk).is_open
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\x00",
+        "1\x00",
+        "abc",
+        # SQLite cannot even compare a number this big (OverflowError): PostgreSQL only.
+        pytest.param(str(2**64), marks=pytest.mark.postgres),
+    ],
+)
+def test_an_autocomplete_shown_again_with_a_value_that_is_not_an_id_is_a_form_error(
+    client, editor, value
+):
+    now = timezone.now()
+    form = {
+        "headline": "Crossing",
+        "slug": "crossing",
+        "status": "draft",
+        "topics": value,
+        "links-TOTAL_FORMS": "1",
+        "links-INITIAL_FORMS": "0",
+        "links-0-question": value,
+        "links-0-position": "0",
+        "published_at_0": now.strftime("%Y-%m-%d"),
+        "published_at_1": now.strftime("%H:%M:%S"),
+    }
+    response = client.post(reverse("admin:news_story_add"), form)
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Select a valid choice" in page or "Null characters are not allowed" in page
+    assert not Story.objects.exists()

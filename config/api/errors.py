@@ -51,7 +51,8 @@ def handle_exception(exc, context):
         return response
     refusal = explain(exc)  # a body over the size limits, found while reading it
     if refusal is not None:
-        exc = exceptions.ParseError(refusal, code="too_large")
+        code, message = refusal
+        exc = exceptions.ParseError(message, code=code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -94,7 +95,8 @@ def api_500(request):
 def api_400(request, exception=None):
     refusal = explain(exception)
     if refusal is not None:
-        return JsonResponse(error_body(400, "too_large", refusal), status=400)
+        code, message = refusal
+        return JsonResponse(error_body(400, code, message), status=400)
     return JsonResponse(
         error_body(400, "bad_request", "The request could not be understood."), status=400
     )

@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
+from config.admin_input import IdsOnlyAdmin
 from config.history import record, revision_for
 from forecasts import outcomes
 from forecasts.admin.filters import StateFilter
@@ -48,7 +49,7 @@ class OptionInline(admin.TabularInline):
         return super().has_add_permission(request, obj)
 
 
-class StoryLinkInline(admin.TabularInline):
+class StoryLinkInline(IdsOnlyAdmin, admin.TabularInline):
     model = StoryQuestion
     fk_name = "question"
     fields = ["story", "position"]
@@ -59,7 +60,7 @@ class StoryLinkInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(QuestionPages, VersionAdmin):
+class QuestionAdmin(IdsOnlyAdmin, QuestionPages, VersionAdmin):
     form = QuestionForm
     list_display = ["title", "state_label", "closes", "forecasters", "linked"]
     list_filter = [StateFilter, "kind", "status"]
