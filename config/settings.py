@@ -12,6 +12,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from config.request_id import tag_event
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -82,6 +84,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, even a refusal, carries the request's id (config/request_id.py).
+    "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A NUL in the address is a 400 before anything looks it up (config/bad_requests.py).
     "config.bad_requests.RefuseNulCharacters",
@@ -227,12 +231,37 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+# Every line names the request it belongs to (config/request_id.py); "-" outside one.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "formatters": {
+        "with_request_id": {"format": "[%(request_id)s] %(levelname)s %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "with_request_id",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# The error tracker, only when SENTRY_DSN is set: unhandled errors (and ERROR log lines)
+# go there tagged with the request id; no personal data (cookies, users) is sent.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+if SENTRY_DSN:
+    import sentry_sdk  # imported only when used: it costs a noticeable part of startup
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        send_default_pii=False,
+        before_send=tag_event,
+    )
 
 SITE_NAME = os.environ.get("SITE_NAME", "Forecast Desk")
 # How long browsers and CDNs may reuse a public page (seconds); see config/http_cache.py.

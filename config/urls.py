@@ -3,15 +3,16 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseServerError
 from django.template import loader
 from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.defaults import page_not_found, server_error
+from django.views.defaults import page_not_found
 
 from config import accounts
 from config.api.errors import api_400, api_404, api_500
 from config.bad_requests import explain
+from config.request_id import current_request_id
 from forecasts.feeds import QuestionsAtomFeed, QuestionsFeed
 from forecasts.urls import reader_patterns
 from news.feeds import StoriesAtomFeed, StoriesFeed
@@ -30,9 +31,12 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
+    """The page (or, under /api/, the JSON) says what to quote: the request's id, which is
+    in the log line that went to the newsroom with the error (config/request_id.py)."""
     if request.path.startswith("/api/"):
         return api_500(request)
-    return server_error(request)
+    page = loader.get_template("500.html").render({"request_id": current_request_id()})
+    return HttpResponseServerError(page)
 
 
 def handler400(request, exception=None):

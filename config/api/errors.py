@@ -2,6 +2,8 @@
 
     {"error": {"status": 400, "code": "invalid", "message": "…", "fields": {"name": ["…"]}}}
 
+A 500 adds "request_id": the id a client quotes to the newsroom (config.request_id).
+
 DRF's exceptions, Django's Http404/PermissionDenied/ValidationError and the site's own
 400/404/500 handlers under /api/ all answer in it; config.api.schema documents it.
 """
@@ -15,6 +17,7 @@ from rest_framework.views import exception_handler
 
 from config.api.conditional import NotModified, cache_headers
 from config.bad_requests import explain
+from config.request_id import current_request_id
 
 
 def _fields(detail, prefix=""):
@@ -40,8 +43,11 @@ def _fields(detail, prefix=""):
     return fields
 
 
-def error_body(status, code, message, fields=None):
-    return {"error": {"status": status, "code": code, "message": message, "fields": fields or {}}}
+def error_body(status, code, message, fields=None, request_id=None):
+    error = {"status": status, "code": code, "message": message, "fields": fields or {}}
+    if request_id:
+        error["request_id"] = request_id
+    return {"error": error}
 
 
 def handle_exception(exc, context):
@@ -87,8 +93,12 @@ def handle_exception(exc, context):
 
 
 def api_500(request):
+    request_id = current_request_id()
+    message = "Something went wrong on our side; the newsroom has been told."
+    if request_id:
+        message += f" If you write to us about it, quote request id {request_id}."
     return JsonResponse(
-        error_body(500, "server_error", "Something went wrong on our side."), status=500
+        error_body(500, "server_error", message, request_id=request_id), status=500
     )
 
 

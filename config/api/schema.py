@@ -47,6 +47,10 @@ def add_error_responses(result, generator, request, public):
                                     "items": {"type": "string"},
                                 },
                             },
+                            "request_id": {
+                                "type": "string",
+                                "description": "On a 500: the id to quote to the newsroom.",
+                            },
                         },
                     }
                 },
