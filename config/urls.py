@@ -85,6 +85,11 @@ urlpatterns = [
     path("api/", include("config.api.urls")),
     path("accounts/login/", accounts.ReaderLoginView.as_view(), name="login"),
     path("accounts/signup/", accounts.signup, name="signup"),
+    path(
+        "accounts/password_reset/",
+        accounts.ReaderPasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include((reader_patterns, "readers"))),
     path("questions/", include("forecasts.urls")),
