@@ -47,18 +47,43 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {value!r}") from None
 
 
+# Keys written down where anyone can read them, so never secret (a key shown in the README
+# must be refused: tests/test_deployment.py checks every one it shows).
+KNOWN_SECRET_KEYS = frozenset({"tests-only-not-a-secret", "change-me", "changeme", "secret"})
+
+
+def secret_key_problem(key):
+    """Why `key` must not sign anything in production, or None if it may. The same bar as
+    Django's security.W009 check, plus keys that are written down (KNOWN_SECRET_KEYS)."""
+    if key in KNOWN_SECRET_KEYS:
+        return "is an example written down for all to read"
+    if key.startswith("django-insecure"):
+        return "starts with django-insecure, as Django's development keys do"
+    if len(key) < 50:
+        return f"is {len(key)} characters long; it needs at least 50"
+    if len(set(key)) < 5:
+        return f"has {len(set(key))} different characters; it needs at least 5"
+    return None
+
+
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+GENERATE_KEY = "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Production needs a long random value, e.g. "
-            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`; "
-            "for local development set DJANGO_DEBUG=1 instead (`make run` does)."
+            f"DJANGO_SECRET_KEY is not set. Production needs a long random value, e.g. "
+            f"{GENERATE_KEY}; for local development set DJANGO_DEBUG=1 instead "
+            "(`make run` does)."
         )
     # Development only: DEBUG is on, so this key never signs anything that matters.
     SECRET_KEY = "django-insecure-development-only-key"  # noqa: S105
+elif not DEBUG and (problem := secret_key_problem(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY {problem}: anyone could guess it and forge sessions and "
+        f"password-reset links. Use a long random value, e.g. {GENERATE_KEY}."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
