@@ -10,7 +10,9 @@ PORT ?= 8000
 # Development and tests serve plain HTTP on loopback and need no real secret; `make run`
 # always uses the SQLite file, whatever DATABASE_URL the shell exports.
 DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECURE_SSL=0 DATABASE_URL=
-TEST_ENV := DJANGO_SECRET_KEY=tests-only-not-a-secret DJANGO_SECURE_SSL=0
+# A fresh random key: production settings refuse a weak or well-known one.
+NEW_SECRET_KEY := "$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+TEST_ENV := DJANGO_SECRET_KEY=$(NEW_SECRET_KEY) DJANGO_SECURE_SSL=0
 
 .PHONY: install run test test-sqlite lint format clean bench
 
@@ -62,7 +64,7 @@ lint: install
 	$(BIN)/djhtml --check templates
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	# As production runs: a real secret and an SMTP server for password-reset mail.
-	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	DJANGO_SECRET_KEY=$(NEW_SECRET_KEY) \
 		EMAIL_HOST=smtp.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 format: install

@@ -1,8 +1,11 @@
-"""Reader accounts: sign up, and log in with a limit on failed attempts (config.login_lockout).
+"""Reader accounts: sign up (one account per email address), log in with a limit on failed
+attempts (config.login_lockout), and reset a password without telling anyone whether an
+address has an account.
 
-Everything else (log out, password change and reset) is django.contrib.auth's own views,
-routed here so that they carry the site's name: left alone, they put the request's host
-("127.0.0.1:8000") in `site_name`, over the one the context processor gives every page.
+Everything else (log out, password change, the reset link's page) is django.contrib.auth's
+own views, routed here so that they carry the site's name: left alone, they put the
+request's host ("127.0.0.1:8000") in `site_name`, over the one the context processor gives
+every page.
 """
 
 from django import forms
@@ -10,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -18,7 +21,18 @@ from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 
+from config.background import run_in_background
 from config.login_lockout import check_login_allowed, record_login_failure
+
+EMAIL_IN_USE = (
+    "An account already uses this email address. Log in, or reset your password if you "
+    "have forgotten it."
+)
+
+
+def email_in_use(email):
+    """Whether an account has `email`, ignoring case (as password resets match it)."""
+    return get_user_model().objects.filter(email__iexact=email).exists()
 
 
 class SignupForm(UserCreationForm):
@@ -28,6 +42,43 @@ class SignupForm(UserCreationForm):
         model = get_user_model()
         fields = ["username", "email"]
         help_texts = {"username": "Shown on the leaderboard. Letters, digits and @/./+/-/_."}
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if email_in_use(email):
+            raise ValidationError(EMAIL_IN_USE, code="email_in_use")
+        return email
+
+
+def send_password_reset(email, *, domain, use_https):
+    """Mail a reset link to each active account with `email` (Django's own rules and
+    templates); nothing for an address without one.
+
+    The one function that sends reset mail, run off the request's path
+    (ReaderPasswordResetForm), so answering takes the same time for a known and an unknown
+    address. Its arguments are plain strings and a flag, ready for a task queue.
+    """
+    form = PasswordResetForm({"email": email})
+    if form.is_valid():
+        # The mail says where it comes from: the site's name, not the host.
+        form.save(
+            domain_override=domain,
+            use_https=use_https,
+            extra_email_context={"site_name": settings.SITE_NAME},
+        )
+
+
+class ReaderPasswordResetForm(PasswordResetForm):
+    """Checks only that the address is an address, then hands it to send_password_reset()
+    in the background: the request does the same work whatever the address."""
+
+    def save(self, *, request, use_https=False, domain_override=None, **kwargs):
+        run_in_background(
+            send_password_reset,
+            self.cleaned_data["email"],
+            domain=domain_override or request.get_host(),
+            use_https=use_https,
+        )
 
 
 class RateLimitedAuthenticationForm(AuthenticationForm):
@@ -73,9 +124,7 @@ class SiteNamed:
 
 
 class ReaderPasswordResetView(SiteNamed, auth.PasswordResetView):
-    @property
-    def extra_email_context(self):  # the reset mail says where it comes from too
-        return {"site_name": settings.SITE_NAME}
+    form_class = ReaderPasswordResetForm
 
 
 def _branded(view):

@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from config.request_id import tag_event
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -46,18 +48,43 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {value!r}") from None
 
 
+# Keys written down where anyone can read them, so never secret (a key shown in the README
+# must be refused: tests/test_deployment.py checks every one it shows).
+KNOWN_SECRET_KEYS = frozenset({"tests-only-not-a-secret", "change-me", "changeme", "secret"})
+
+
+def secret_key_problem(key):
+    """Why `key` must not sign anything in production, or None if it may. The same bar as
+    Django's security.W009 check, plus keys that are written down (KNOWN_SECRET_KEYS)."""
+    if key in KNOWN_SECRET_KEYS:
+        return "is an example written down for all to read"
+    if key.startswith("django-insecure"):
+        return "starts with django-insecure, as Django's development keys do"
+    if len(key) < 50:
+        return f"is {len(key)} characters long; it needs at least 50"
+    if len(set(key)) < 5:
+        return f"has {len(set(key))} different characters; it needs at least 5"
+    return None
+
+
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+GENERATE_KEY = "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Production needs a long random value, e.g. "
-            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`; "
-            "for local development set DJANGO_DEBUG=1 instead (`make run` does)."
+            f"DJANGO_SECRET_KEY is not set. Production needs a long random value, e.g. "
+            f"{GENERATE_KEY}; for local development set DJANGO_DEBUG=1 instead "
+            "(`make run` does)."
         )
     # Development only: DEBUG is on, so this key never signs anything that matters.
     SECRET_KEY = "django-insecure-development-only-key"  # noqa: S105
+elif not DEBUG and (problem := secret_key_problem(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY {problem}: anyone could guess it and forge sessions and "
+        f"password-reset links. Use a long random value, e.g. {GENERATE_KEY}."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -84,7 +111,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, even a refusal, carries the request's id (config/request_id.py).
+    "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A NUL in the address is a 400 before anything looks it up (config/bad_requests.py).
+    "config.bad_requests.RefuseNulCharacters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and auth: anonymous hits never load either (config/response_cache.py).
     "config.response_cache.PublicResponseCache",
@@ -147,6 +178,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# What one request may send: a body over this many bytes, or with more fields, gets a 400
+# that says so (config.bad_requests); the API's JSON bodies count against the bytes too.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DJANGO_DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -237,12 +273,37 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+# Every line names the request it belongs to (config/request_id.py); "-" outside one.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "formatters": {
+        "with_request_id": {"format": "[%(request_id)s] %(levelname)s %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "with_request_id",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# The error tracker, only when SENTRY_DSN is set: unhandled errors (and ERROR log lines)
+# go there tagged with the request id; no personal data (cookies, users) is sent.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+if SENTRY_DSN:
+    import sentry_sdk  # imported only when used: it costs a noticeable part of startup
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        send_default_pii=False,
+        before_send=tag_event,
+    )
 
 SITE_NAME = os.environ.get("SITE_NAME", "Forecast Desk")
 # How long browsers and CDNs may reuse a public page (seconds); see config/http_cache.py.

@@ -4,13 +4,16 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseServerError
+from django.template import loader
 from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.defaults import bad_request, page_not_found, server_error
+from django.views.defaults import page_not_found
 
 from config import accounts
 from config.api.errors import api_400, api_404, api_500
+from config.bad_requests import explain
+from config.request_id import current_request_id
 from forecasts.feeds import QuestionsAtomFeed, QuestionsFeed
 from forecasts.urls import reader_patterns
 from news.feeds import StoriesAtomFeed, StoriesFeed
@@ -29,15 +32,23 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
+    """The page (or, under /api/, the JSON) says what to quote: the request's id, which is
+    in the log line that went to the newsroom with the error (config/request_id.py)."""
     if request.path.startswith("/api/"):
         return api_500(request)
-    return server_error(request)
+    page = loader.get_template("500.html").render({"request_id": current_request_id()})
+    return HttpResponseServerError(page)
 
 
 def handler400(request, exception=None):
+    """JSON under /api/, else a page that says what was wrong when there is something to
+    say (a NUL in the address, a body over the size limits: config.bad_requests)."""
     if request.path.startswith("/api/"):
         return api_400(request, exception)
-    return bad_request(request, exception)
+    # Rendered without the request: it may be refused before sessions or auth ran.
+    _code, message = explain(exception) or (None, None)
+    page = loader.get_template("400.html").render({"message": message})
+    return HttpResponseBadRequest(page)
 
 
 @never_cache

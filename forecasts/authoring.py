@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from config.languages import default_language
-from forecasts.models import BINARY_LABELS, Option, Question, StoryQuestion
+from forecasts.models import BINARY_LABELS, Option, Question, StoryQuestion, normalise_label
 
 BULLET = "•"
 OPTION_LINE = re.compile(r"^(?P<label>.+?)\s*•\s*(?P<percent>\d{1,3}(?:[.,]\d+)?)\s*%\s*$")
@@ -69,7 +69,10 @@ def parse_question_block(text):
                 f"Line {number}: “{line}” is not an option line like “Seeking asylum • 25%”."
             )
             continue
-        label = match["label"].strip()
+        label = normalise_label(match["label"])
+        if not label:
+            errors.append(f"Line {number}: the option has no label readers can see.")
+            continue
         if len(label) > Option._meta.get_field("label").max_length:
             errors.append(f"Line {number}: the option label is too long.")
             continue
@@ -118,8 +121,9 @@ def create_question(
     stories=(),
 ):
     """Create a question, its options in order and its story links, all or nothing."""
-    kind = kind or QuestionBlock(title, options).kind
-    Question.check_option_labels(kind, options)
+    labels = [normalise_label(label) for label in options]
+    kind = kind or QuestionBlock(title, labels).kind
+    labels = Question.check_option_labels(kind, labels)
     with transaction.atomic():
         question = Question(
             title=title,
@@ -135,8 +139,8 @@ def create_question(
         question.full_clean()
         _save_with_a_free_slug(question, pick_slug=slug is None)
         Option.objects.bulk_create(
-            Option(question=question, label=label.strip(), position=position)
-            for position, label in enumerate(options)
+            Option(question=question, label=label, position=position)
+            for position, label in enumerate(labels)
         )
         for story in stories:
             last = story.links.aggregate(last=Max("position"))["last"]
@@ -195,11 +199,8 @@ def replace_options(question, options):
             if option.pk in kept:
                 Option.objects.filter(pk=option.pk).update(label=f"__renaming {option.pk}__")
         for position, entry in enumerate(options):
+            label = normalise_label(entry["label"])
             if entry.get("id"):
-                Option.objects.filter(pk=entry["id"]).update(
-                    label=entry["label"].strip(), position=position
-                )
+                Option.objects.filter(pk=entry["id"]).update(label=label, position=position)
             else:
-                Option.objects.create(
-                    question=question, label=entry["label"].strip(), position=position
-                )
+                Option.objects.create(question=question, label=label, position=position)

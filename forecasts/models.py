@@ -21,6 +21,8 @@ from django.utils.functional import cached_property
 
 from config.languages import default_language, language_choices, text_direction
 from config.search import search_vector, text_search
+from config.text import visible_text
+from config.times import storable_time
 from forecasts import maths
 from news.models import Story
 
@@ -30,6 +32,21 @@ CLOSING_SOON = timedelta(days=7)
 CHANGE_WINDOW = timedelta(hours=24)
 CARD_OPTIONS = 4  # a card shows this many options, then "+ K more"
 MIN_OPTIONS = 2
+# The most options a question may have: the admin, the API (its schema says maxItems),
+# the importer and `load_demo` all stop here (Question.check_option_labels).
+MAX_OPTIONS = 50
+TOO_FEW_OPTIONS = f"A question needs at least {MIN_OPTIONS} options."
+TOO_MANY_OPTIONS = f"A question has at most {MAX_OPTIONS} options."
+
+
+def normalise_label(label):
+    """An option label as it is stored and compared: without invisible characters,
+    composed (NFC), single-spaced and stripped (config.text.visible_text).
+
+    Every way a label comes in (the admin's inline, the API, the importer, `load_demo`)
+    stores what this returns, so labels that look the same are the same label.
+    """
+    return visible_text(label)
 
 
 def save_without(instance, running_fields, args, kwargs):
@@ -339,6 +356,9 @@ class Question(models.Model):
 
     def clean(self):
         errors = {}
+        typed, self.title = self.title, visible_text(self.title or "")
+        if typed and not self.title:  # blank is refused by the field itself
+            errors["title"] = "Give the question a title readers can see."
         if self.pk:
             stored = Question.objects.filter(pk=self.pk).values_list("status", flat=True).first()
             if stored in {self.Status.RESOLVED, self.Status.ANNULLED} and self.status != stored:
@@ -346,9 +366,13 @@ class Question(models.Model):
                     f"This question is {stored}; its outcome is final and cannot be reopened."
                 )
         try:
-            self.check_schedule(self.opens_at, self.closes_at)
+            self.opens_at, self.closes_at = self.check_schedule(self.opens_at, self.closes_at)
         except ValidationError as error:
             errors.update(error.message_dict)
+        try:
+            self.resolved_at = storable_time(self.resolved_at)
+        except ValidationError as error:
+            errors["resolved_at"] = error.messages
         if self.status == self.Status.RESOLVED:
             if self.resolved_option_id is None:
                 errors["resolved_option"] = "Pick the option that won."
@@ -361,39 +385,63 @@ class Question(models.Model):
 
     @staticmethod
     def check_schedule(opens_at, closes_at):
-        """A question closes after it opens; raises ValidationError on `closes_at`.
+        """Both times are ones the database can hold (config.times) and the question
+        closes after it opens; returns them in UTC, raises ValidationError by field.
 
         Its clean(), the admin's import form, the API and `load_demo` all call it (the
-        database holds the same rule as a constraint)."""
-        if opens_at and closes_at and closes_at <= opens_at:
-            raise ValidationError({"closes_at": "The close time must be after the open time."})
+        database holds the order as a constraint)."""
+        errors = {}
+        times = {"opens_at": opens_at, "closes_at": closes_at}
+        for name, moment in times.items():
+            try:
+                times[name] = storable_time(moment)
+            except ValidationError as error:
+                errors[name] = error.messages
+        opens_at, closes_at = times["opens_at"], times["closes_at"]
+        if not errors and opens_at and closes_at and closes_at <= opens_at:
+            errors["closes_at"] = "The close time must be after the open time."
+        if errors:
+            raise ValidationError(errors)
+        return opens_at, closes_at
 
     @classmethod
     def check_option_labels(cls, kind, labels):
-        """Validate a question's option labels as a whole; raises ValidationError.
+        """Validate a question's option labels as a whole; returns them normalised
+        (normalise_label), raises ValidationError.
 
-        The one place the rules on a question's set of options live: at least two,
-        unique ignoring case and surrounding spaces, and exactly "Yes" and "No" for a
-        binary question. Admin formsets, the API and `load_demo` all call it.
+        The one place the rules on a question's set of options live: from MIN_OPTIONS to
+        MAX_OPTIONS of them, each with a visible label, unique once normalised and
+        ignoring case, and exactly "Yes" and "No" for a binary question. Admin formsets,
+        the API, the importer and `load_demo` all call it.
         """
-        cleaned = [label.strip() for label in labels]
+        cleaned = [normalise_label(label) for label in labels]
         errors = []
-        if any(not label for label in cleaned):
-            errors.append("An option needs a label.")
+        for number, label in enumerate(cleaned, 1):
+            if not label:
+                errors.append(
+                    f"Option {number} needs a label readers can see (spaces and invisible "
+                    "characters do not count)."
+                )
         seen = {}
         for label in cleaned:
             key = label.casefold()
             if label and key in seen:
-                errors.append(f'"{label}" is the same option as "{seen[key]}" (case ignored).')
+                errors.append(
+                    f'"{label}" is the same option as "{seen[key]}" '
+                    "(case ignored, as are spacing and invisible characters)."
+                )
             seen.setdefault(key, label)
         if len(cleaned) < MIN_OPTIONS:
-            errors.append(f"A question needs at least {MIN_OPTIONS} options.")
+            errors.append(TOO_FEW_OPTIONS)
+        if len(cleaned) > MAX_OPTIONS:
+            errors.append(TOO_MANY_OPTIONS)
         if kind == cls.Kind.BINARY and sorted(label.casefold() for label in cleaned) != sorted(
             label.casefold() for label in BINARY_LABELS
         ):
             errors.append('A yes/no question has exactly the options "Yes" and "No".')
         if errors:
             raise ValidationError(errors)
+        return cleaned
 
     def state(self, now=None):
         if self.status == self.Status.DRAFT:
@@ -614,6 +662,14 @@ class Option(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **save_without(self, {"forecast_sum"}, args, kwargs))
+
+    def clean(self):
+        typed, self.label = self.label, normalise_label(self.label or "")
+        if typed and not self.label:  # blank is refused by the field itself
+            raise ValidationError(
+                {"label": "Give the option a label readers can see (spaces and invisible "
+                 "characters do not count)."}
+            )  # fmt: skip
 
     @property
     def has_forecasts(self):

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.admin import VersionAdmin
 
+from config.admin_input import IdsOnlyAdmin
 from config.editing import EditConflictForm, RetryRacedSaveAdmin
 from config.history import record, revision_for
 from forecasts.models import StoryQuestion
@@ -13,7 +14,7 @@ from news.models import Story, Topic
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(IdsOnlyAdmin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ("name",)}
@@ -38,7 +39,7 @@ class PublicationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class LinkedQuestionInline(admin.TabularInline):
+class LinkedQuestionInline(IdsOnlyAdmin, admin.TabularInline):
     model = StoryQuestion
     fk_name = "story"
     fields = ["position", "question"]
@@ -55,7 +56,7 @@ class StoryForm(EditConflictForm):
 
 
 @admin.register(Story)
-class StoryAdmin(RetryRacedSaveAdmin, VersionAdmin):
+class StoryAdmin(IdsOnlyAdmin, RetryRacedSaveAdmin, VersionAdmin):
     form = StoryForm
     list_display = [
         "headline",

@@ -95,6 +95,8 @@ class StorySerializer(serializers.ModelSerializer):
                 if field not in data:
                     setattr(instance, field, getattr(self.instance, field))
         instance.clean()
+        if "headline" in data:
+            data["headline"] = instance.headline  # as clean() normalised it
         return data
 
     @transaction.atomic

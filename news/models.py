@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from config.languages import default_language, language_choices, text_direction
 from config.search import search_vector, text_search
+from config.text import visible_text
+from config.times import storable_time
 from news import images
 
 
@@ -178,8 +180,15 @@ class Story(models.Model):
 
     def clean(self):
         errors = {}
+        typed, self.headline = self.headline, visible_text(self.headline or "")
+        if typed and not self.headline:  # blank is refused by the field itself
+            errors["headline"] = "Give the story a headline readers can see."
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             errors["published_at"] = "A published story needs a publication time."
+        try:
+            self.published_at = storable_time(self.published_at)
+        except ValidationError as error:
+            errors["published_at"] = error.messages
         if self.image and not self.image_alt.strip():
             errors["image_alt"] = (
                 "Describe the image for readers who cannot see it (alt text is required "

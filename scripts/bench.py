@@ -207,7 +207,8 @@ def wrk(url, seconds, connections, script, headers=()):
 def serve(env, port):
     workers = str(2 * (os.cpu_count() or 2) + 1)
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--config", "config/gunicorn.conf.py",
+         "--bind", f"127.0.0.1:{port}",
          "--workers", workers, "--worker-class", "sync", "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip

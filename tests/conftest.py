@@ -51,6 +51,15 @@ def fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def background_jobs_run_at_once(monkeypatch):
+    """Background jobs (config.background) run in the test's own thread and transaction,
+    so their writes and mail are there when the request returns."""
+    from config import background
+
+    monkeypatch.setattr(background, "jobs", background.ImmediateJobs())
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Every test starts with an empty cache: no content version, throttle count or
     lockout carried over from another test."""

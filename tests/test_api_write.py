@@ -56,7 +56,7 @@ def test_editor_creates_a_question_with_its_options_in_one_request():
     ("overrides", "field", "message"),
     [
         ({"options": [{"label": "Same"}, {"label": "same"}]}, "non_field_errors", "case ignored"),
-        ({"options": [{"label": "Only"}]}, "non_field_errors", "at least 2 options"),
+        ({"options": [{"label": "Only"}]}, "options", "at least 2 options"),
         ({"options": [{"label": "A"}, {"label": ""}]}, "options[1].label", "blank"),
         (
             {"kind": "binary", "options": [{"label": "Yes"}, {"label": "Maybe"}]},

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# A key of the kind production needs (secrets.token_urlsafe(50)); never used for anything.
+GOOD_KEY = "q8Zr1vK0cXo3LpT7wYb2NfHs6JdGm9Ea4Ui5Rt0Ww1Qz_3Xy-8Vn2Bk7Cj4Mh6Pl"
 
 
 def settings_with(**env):
@@ -34,7 +36,7 @@ def test_production_without_a_secret_key_refuses_to_start():
 
 
 def test_debug_is_off_and_https_enforced_unless_asked_for():
-    result = settings_with(DJANGO_SECRET_KEY="x" * 50)
+    result = settings_with(DJANGO_SECRET_KEY=GOOD_KEY)
     assert result.returncode == 0, result.stderr
     debug, ssl_redirect, engine, cache = result.stdout.split()
     assert (debug, ssl_redirect) == ("False", "True")
@@ -50,7 +52,7 @@ def test_development_runs_without_a_secret_key():
 
 def test_database_and_redis_come_from_their_urls():
     result = settings_with(
-        DJANGO_SECRET_KEY="x" * 50,
+        DJANGO_SECRET_KEY=GOOD_KEY,
         DATABASE_URL="postgres://newsroom@db.internal:5432/newsroom",
         REDIS_URL="redis://127.0.0.1:6379/1",
     )
@@ -65,3 +67,24 @@ def test_a_mistyped_boolean_is_a_clear_startup_error(value):
     result = settings_with(DJANGO_DEBUG=value)
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be one of" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("short-but-random-Zr1vK0cXo3", "is 27 characters long; it needs at least 50"),
+        ("ab" * 40, "has 2 different characters; it needs at least 5"),
+        ("django-insecure-" + GOOD_KEY, "starts with django-insecure"),
+        ("tests-only-not-a-secret", "is an example written down for all to read"),
+    ],
+)
+def test_production_refuses_to_start_with_a_weak_secret_key(key, reason):
+    result = settings_with(DJANGO_SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_SECRET_KEY " + reason in result.stderr
+    assert "secrets.token_urlsafe(50)" in result.stderr
+
+
+def test_development_does_not_mind_a_weak_key():
+    result = settings_with(DJANGO_DEBUG="1", DJANGO_SECRET_KEY="dev")
+    assert result.returncode == 0, result.stderr

@@ -2,6 +2,8 @@
 
     {"error": {"status": 400, "code": "invalid", "message": "…", "fields": {"name": ["…"]}}}
 
+A 500 adds "request_id": the id a client quotes to the newsroom (config.request_id).
+
 DRF's exceptions, Django's Http404/PermissionDenied/ValidationError and the site's own
 400/404/500 handlers under /api/ all answer in it; config.api.schema documents it.
 """
@@ -15,7 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from config.api.conditional import NotModified, cache_headers
+from config.bad_requests import explain
 from config.conflicts import Conflict, StaleEdit
+from config.request_id import current_request_id
 
 
 class ConflictError(exceptions.APIException):
@@ -51,8 +55,11 @@ def _fields(detail, prefix=""):
     return fields
 
 
-def error_body(status, code, message, fields=None):
-    return {"error": {"status": status, "code": code, "message": message, "fields": fields or {}}}
+def error_body(status, code, message, fields=None, request_id=None):
+    error = {"status": status, "code": code, "message": message, "fields": fields or {}}
+    if request_id:
+        error["request_id"] = request_id
+    return {"error": error}
 
 
 def handle_exception(exc, context):
@@ -60,6 +67,10 @@ def handle_exception(exc, context):
         response = Response(status=304, headers={"ETag": exc.etag})
         cache_headers(context["request"], response)
         return response
+    refusal = explain(exc)  # a body over the size limits, found while reading it
+    if refusal is not None:
+        code, message = refusal
+        exc = exceptions.ParseError(message, code=code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -105,12 +116,20 @@ def handle_exception(exc, context):
 
 
 def api_500(request):
+    request_id = current_request_id()
+    message = "Something went wrong on our side; the newsroom has been told."
+    if request_id:
+        message += f" If you write to us about it, quote request id {request_id}."
     return JsonResponse(
-        error_body(500, "server_error", "Something went wrong on our side."), status=500
+        error_body(500, "server_error", message, request_id=request_id), status=500
     )
 
 
 def api_400(request, exception=None):
+    refusal = explain(exception)
+    if refusal is not None:
+        code, message = refusal
+        return JsonResponse(error_body(400, code, message), status=400)
     return JsonResponse(
         error_body(400, "bad_request", "The request could not be understood."), status=400
     )

@@ -1,9 +1,8 @@
 """Filter plumbing shared by the API's lists."""
 
-from datetime import UTC
-
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
+
+from config.times import storable_time
 
 
 class ListFilterMixin:
@@ -17,18 +16,11 @@ class ListFilterMixin:
 
 
 class TimeField(django_filters.fields.IsoDateTimeField):
-    """An ISO 8601 time that the database can hold; anything else is a 400."""
+    """An ISO 8601 time the database can hold (config.times), in UTC; anything else is a
+    400."""
 
     def clean(self, value):
-        moment = super().clean(value)
-        if moment is not None:
-            try:
-                moment.astimezone(UTC)
-                if not 1900 <= moment.year <= 9999:
-                    raise ValueError
-            except (OverflowError, ValueError):
-                raise DjangoValidationError("Give a time between 1900 and 9999.") from None
-        return moment
+        return storable_time(super().clean(value))
 
 
 class TimeFilter(django_filters.IsoDateTimeFilter):

@@ -1,8 +1,12 @@
 """Cursor paging for every API list: a deep page costs what the first one does."""
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
+
+from config.times import storable_time
 
 MAX_PAGE_SIZE = 100
 
@@ -33,7 +37,23 @@ class TimeCursorPagination(CursorPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         # A hand-edited cursor can carry any value for the ordering field.
+        self.model = queryset.model
         try:
             return super().paginate_queryset(queryset, request, view)
         except (exceptions.NotFound, ValueError, TypeError, OverflowError, DjangoValidationError):
             raise exceptions.ValidationError({"cursor": ["This cursor is not valid."]}) from None
+
+    def decode_cursor(self, request):
+        """The cursor, with a time position made one the database takes (config.times):
+        the database refuses some that Python parses, such as a +20:00 offset."""
+        cursor = super().decode_cursor(request)
+        if cursor is None or cursor.position is None:
+            return cursor
+        try:
+            field = self.model._meta.get_field(self.ordering[0].lstrip("-"))
+        except FieldDoesNotExist:
+            return cursor
+        if isinstance(field, models.DateTimeField):
+            moment = storable_time(field.to_python(cursor.position))
+            cursor = cursor._replace(position=moment.isoformat())
+        return cursor

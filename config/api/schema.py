@@ -1,6 +1,25 @@
-"""drf-spectacular postprocessing: the schema documents the error shape on every operation."""
+"""drf-spectacular additions: the error shape on every operation, and nested lists'
+length limits (config.api.urls imports this module so the extension is registered)."""
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
+
+
+class ListLengthExtension(OpenApiSerializerFieldExtension):
+    """A nested list's `min_length` / `max_length` (a question's options) as minItems /
+    maxItems, which drf-spectacular leaves out."""
+
+    target_class = "rest_framework.serializers.ListSerializer"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request" and schema is not None:
+            if self.target.min_length is not None:
+                schema["minItems"] = self.target.min_length
+            if self.target.max_length is not None:
+                schema["maxItems"] = self.target.max_length
+        return schema
 
 
 def add_error_responses(result, generator, request, public):
@@ -27,6 +46,10 @@ def add_error_responses(result, generator, request, public):
                                     "type": "array",
                                     "items": {"type": "string"},
                                 },
+                            },
+                            "request_id": {
+                                "type": "string",
+                                "description": "On a 500: the id to quote to the newsroom.",
                             },
                         },
                     }

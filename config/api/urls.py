@@ -5,6 +5,7 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from config.api import schema  # noqa: F401  (registers the schema's extensions)
 from config.api.tokens import TokenView
 from forecasts.api.views import ForecastViewSet, QuestionViewSet
 from news.api import StoryViewSet, TopicViewSet

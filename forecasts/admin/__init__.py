@@ -14,13 +14,14 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
+from config.admin_input import IdsOnlyAdmin
 from config.editing import RetryRacedSaveAdmin
 from config.history import record, revision_for
 from forecasts import outcomes
 from forecasts.admin.filters import StateFilter
 from forecasts.admin.forms import OptionFormSet, QuestionForm
 from forecasts.admin.pages import QuestionPages
-from forecasts.models import Option, Question, StoryQuestion
+from forecasts.models import MAX_OPTIONS, Option, Question, StoryQuestion
 from news.models import Story
 
 
@@ -30,6 +31,7 @@ class OptionInline(admin.TabularInline):
     fields = ["position", "label"]
     extra = 0
     min_num = 0
+    max_num = MAX_OPTIONS
     ordering = ["position", "id"]
     verbose_name_plural = "options (in display order; a yes/no question gets Yes and No itself)"
 
@@ -48,7 +50,7 @@ class OptionInline(admin.TabularInline):
         return super().has_add_permission(request, obj)
 
 
-class StoryLinkInline(admin.TabularInline):
+class StoryLinkInline(IdsOnlyAdmin, admin.TabularInline):
     model = StoryQuestion
     fk_name = "question"
     fields = ["story", "position"]
@@ -64,7 +66,7 @@ QUESTION_TEXT_FIELDS = [
 
 
 @admin.register(Question)
-class QuestionAdmin(RetryRacedSaveAdmin, QuestionPages, VersionAdmin):
+class QuestionAdmin(IdsOnlyAdmin, RetryRacedSaveAdmin, QuestionPages, VersionAdmin):
     form = QuestionForm
     list_display = ["title", "state_label", "closes", "forecasters", "linked", "is_demo"]
     list_filter = [StateFilter, "kind", "status", "is_demo"]

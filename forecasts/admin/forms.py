@@ -5,15 +5,15 @@ errors; none re-implements them.
 """
 
 from django import forms
-from django.contrib import admin
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
+from config.admin_input import IdsOnlyAutocompleteSelect
 from config.editing import EditConflictForm
 from forecasts.authoring import parse_question_block
-from forecasts.models import Option, Question, StoryQuestion
+from forecasts.models import Option, Question, StoryQuestion, normalise_label
 from news.models import Story
 
 EDITABLE_STATUSES = [Question.Status.DRAFT, Question.Status.PUBLISHED]
@@ -47,7 +47,7 @@ class OptionFormSet(BaseInlineFormSet):
                 kept.append(form)
         seen = {}
         for form in kept:
-            label = form.cleaned_data["label"].strip()
+            label = normalise_label(form.cleaned_data["label"])
             if label.casefold() in seen:
                 form.add_error(
                     "label", f"“{label}” is the same option as “{seen[label.casefold()]}”."
@@ -108,14 +108,6 @@ class ResolveForm(forms.Form):
         self.fields["option"].queryset = question.options.all()
 
 
-class StoryAutocomplete(admin.widgets.AutocompleteSelect):
-    """The admin's autocomplete, minus its crash on a posted value that is not an id."""
-
-    def optgroups(self, name, value, attr=None):
-        ids = [v for v in value if str(v).isdigit() and int(v) < 2**63]
-        return super().optgroups(name, ids, attr)
-
-
 class ImportForm(forms.Form):
     text = forms.CharField(
         label="Question block",
@@ -143,7 +135,9 @@ class ImportForm(forms.Form):
     def __init__(self, *args, admin_site=None, **kwargs):
         super().__init__(*args, **kwargs)
         story = self.fields["story"]
-        story.widget = StoryAutocomplete(StoryQuestion._meta.get_field("story"), admin_site)
+        story.widget = IdsOnlyAutocompleteSelect(
+            StoryQuestion._meta.get_field("story"), admin_site
+        )
         story.widget.choices = story.choices  # a replaced widget is not bound to the field
 
     def clean_text(self):

@@ -5,7 +5,15 @@ from rest_framework import serializers
 
 from config.editing import edit_version
 from forecasts import authoring
-from forecasts.models import Forecast, Option, Question
+from forecasts.models import (
+    MAX_OPTIONS,
+    MIN_OPTIONS,
+    TOO_FEW_OPTIONS,
+    TOO_MANY_OPTIONS,
+    Forecast,
+    Option,
+    Question,
+)
 
 
 class OptionSerializer(serializers.ModelSerializer):
@@ -44,7 +52,14 @@ def resolution_of(question):
 
 
 class QuestionSerializer(serializers.ModelSerializer):
-    options = OptionSerializer(many=True)
+    # The model's limits (Question.check_option_labels), checked here first so a huge list
+    # is refused before each entry is, and declared in the schema (minItems, maxItems).
+    options = OptionSerializer(
+        many=True,
+        min_length=MIN_OPTIONS,
+        max_length=MAX_OPTIONS,
+        error_messages={"min_length": TOO_FEW_OPTIONS, "max_length": TOO_MANY_OPTIONS},
+    )
     state = serializers.SerializerMethodField(help_text="open, upcoming, closed, …")
     status = serializers.ChoiceField(
         choices=[Question.Status.DRAFT, Question.Status.PUBLISHED],

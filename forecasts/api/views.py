@@ -179,8 +179,8 @@ class QuestionViewSet(ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.
             field = TimeField()
             try:
                 snapshots = snapshots.filter(taken_at__gte=field.clean(since))
-            except (ValidationError, OverflowError, ValueError):
-                raise APIValidationError({"since": ["Give an ISO 8601 time."]}) from None
+            except ValidationError as error:
+                raise APIValidationError({"since": error.messages}) from None
         points = {}
         rows = snapshots.values_list("pk", "taken_at", "forecaster_count", "probabilities")
         for pk, taken_at, forecaster_count, probabilities in rows.iterator(chunk_size=2000):

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from forecasts import outcomes
-from forecasts.models import Option, Question, StoryQuestion
+from forecasts.models import Option, Question, StoryQuestion, normalise_label
 from news.demo.report import Report, noun
 from news.models import Story, Topic
 
@@ -190,9 +190,9 @@ def check(data):
             if not isinstance(resolution, dict):
                 problems.append(f"{where}: resolution must be an object")
                 continue
-            labels = {label.strip().casefold() for label in options}
+            labels = {normalise_label(label).casefold() for label in options}
             winner = resolution.get("option")
-            if not isinstance(winner, str) or winner.strip().casefold() not in labels:
+            if not isinstance(winner, str) or normalise_label(winner).casefold() not in labels:
                 problems.append(f"{where}: resolution option {winner!r} is not one of its options")
             _time(resolution, "resolved_at", f"{where} resolution", problems)
 
@@ -288,7 +288,7 @@ def _load_question(report, item, reset):
         Question(slug=item["slug"], status=Question.Status.PUBLISHED, **_question_values(item))
     )
     options = [
-        Option(question=question, label=label.strip(), position=position)
+        Option(question=question, label=normalise_label(label), position=position)
         for position, label in enumerate(item["options"])
     ]
     for option in options:
@@ -297,7 +297,7 @@ def _load_question(report, item, reset):
     bucket[noun(Question)] += 1
     resolution = item.get("resolution")
     if resolution:
-        wanted = resolution["option"].strip().casefold()
+        wanted = normalise_label(resolution["option"]).casefold()
         winner = next(option for option in options if option.label.casefold() == wanted)
         outcomes.resolve(
             question, winner, resolution.get("note", ""), now=_parse(resolution["resolved_at"])
@@ -315,13 +315,15 @@ def _question_differs(question, item):
         del values["closes_at"]
     if any(getattr(question, name) != value for name, value in values.items()):
         return True
-    if [o.label for o in question.options.all()] != [label.strip() for label in item["options"]]:
+    labels = [normalise_label(label) for label in item["options"]]
+    if [o.label for o in question.options.all()] != labels:
         return True
     if not resolution:
         return question.status != Question.Status.PUBLISHED
     return (
         question.status != Question.Status.RESOLVED
-        or question.resolved_option.label.casefold() != resolution["option"].strip().casefold()
+        or question.resolved_option.label.casefold()
+        != normalise_label(resolution["option"]).casefold()
         or question.resolved_at != _parse(resolution["resolved_at"])
         or question.resolution_note != resolution.get("note", "")
     )
