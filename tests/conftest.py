@@ -1,8 +1,14 @@
 """Shared test setup: PostgreSQL-only skips, fast passwords, an empty cache per test,
-signed-in editors, and a real (or a dead) Redis for the tests that need one."""
+signed-in editors, a real (or a dead) Redis for the tests that need one, and a Redis of
+our own to stop or freeze."""
 
+import contextlib
 import os
+import shutil
+import signal
 import socket
+import subprocess
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -70,7 +76,18 @@ def _redis_settings(url, **options):
 
 
 @pytest.fixture
-def redis_cache(settings):
+def no_known_outages():
+    """Each test starts with no Redis outage remembered by this process (the circuit
+    breaker in config.redis_cache), and leaves none, nor its watching thread, behind."""
+    from config.redis_cache import forget_outages
+
+    forget_outages()
+    yield
+    forget_outages()
+
+
+@pytest.fixture
+def redis_cache(settings, no_known_outages):
     """The default cache on a real Redis (TEST_REDIS_URL), emptied."""
     where = urlsplit(TEST_REDIS_URL)
     try:
@@ -85,12 +102,86 @@ def redis_cache(settings):
 
 
 @pytest.fixture
-def dead_redis_cache(settings):
+def dead_redis_cache(settings, no_known_outages):
     """The default cache on a Redis that never answers: nothing listens on the discard
     port. The settings fixture swaps the cache handler, so code really talks to it."""
     settings.CACHES = _redis_settings(
         "redis://127.0.0.1:9/0", socket_connect_timeout=0.2, socket_timeout=0.2
     )
+    from django.core.cache import cache
+
+    return cache
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server of our own on a free port, to stop, restart, freeze and thaw (never
+    the machine's shared one). Nothing is saved to disk."""
+
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+    def __init__(self):
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(  # noqa: S603
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as probe,
+            ):
+                probe.sendall(b"PING\r\n")
+                if probe.recv(16).startswith(b"+PONG"):
+                    return
+            time.sleep(0.02)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self):
+        """Stopped: connections are refused."""
+        self.thaw()
+        self.process.terminate()
+        self.process.wait(5)
+
+    def freeze(self):
+        """Hung: connections are accepted by the kernel, nothing ever answers."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self):
+        self.process.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture
+def redis_server():
+    """A Redis server of our own (see RedisServer), stopped at the end whatever happened."""
+    if not os.access(RedisServer.binary, os.X_OK):
+        pytest.skip("needs redis-server (apt install redis-server) to stop and freeze one")
+    server = RedisServer()
+    server.start()
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+@pytest.fixture
+def own_redis_cache(settings, redis_server, no_known_outages):
+    """The default cache on our own Redis, with production's timeouts and a short retry
+    interval so tests see the circuit breaker close again quickly."""
+    settings.CACHES = _redis_settings(
+        redis_server.url, socket_connect_timeout=0.5, socket_timeout=0.5
+    )
+    settings.CACHE_RETRY_SECONDS = 0.3
     from django.core.cache import cache
 
     return cache
