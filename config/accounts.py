@@ -1,4 +1,4 @@
-"""Reader accounts: sign up, and log in with a limit on failed attempts (config.login_lockout).
+"""Reader accounts: sign up, and log in with a limit on attempts (config.login_lockout).
 
 Everything else (log out, password change and reset) is django.contrib.auth's own views.
 """
@@ -7,12 +7,11 @@ from django import forms
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 
-from config.login_lockout import check_login_allowed, record_login_failure
+from config.login_lockout import count_login_attempt, forget_login_attempts
 
 
 class SignupForm(UserCreationForm):
@@ -25,16 +24,15 @@ class SignupForm(UserCreationForm):
 
 
 class RateLimitedAuthenticationForm(AuthenticationForm):
-    """Refuses to even check a password after too many failures (check_login_allowed)."""
+    """Counts every attempt first, and refuses to even check a password after too many
+    (count_login_attempt)."""
 
     def clean(self):
         username = self.data.get("username")
-        check_login_allowed(self.request, username)
-        try:
-            return super().clean()
-        except ValidationError:
-            record_login_failure(self.request, username)
-            raise
+        count_login_attempt(self.request, username)
+        cleaned = super().clean()
+        forget_login_attempts(self.request, username)
+        return cleaned
 
 
 class ReaderLoginView(LoginView):

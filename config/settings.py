@@ -141,6 +141,12 @@ else:
 # After a failed call, each process skips Redis for this many seconds before trying again
 # (config/redis_cache.py), so a request waits for one timeout at most, not one per call.
 CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
+# How many processes serve the site: gunicorn workers per app server (gunicorn reads the
+# same variable) and app servers. While Redis is unreachable the login lockout and the API
+# limits count in each process, which then allows limit / (WEB_CONCURRENCY * APP_SERVERS)
+# (config/counters.py). The default errs on the strict side: gunicorn's usual 2 * cores + 1.
+WEB_CONCURRENCY = max(1, env_int("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
+APP_SERVERS = max(1, env_int("APP_SERVERS", 1))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

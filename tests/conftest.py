@@ -59,10 +59,14 @@ def fast_passwords(settings):
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Every test starts with an empty cache: no content version, throttle count or
-    lockout carried over from another test."""
+    lockout carried over from another test (nor one counted in this process while Redis
+    was down: config.counters)."""
     from django.core.cache import cache
 
+    from config.counters import local_counters
+
     cache.clear()
+    local_counters.clear()
 
 
 def _redis_settings(url, **options):

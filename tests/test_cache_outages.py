@@ -1,4 +1,5 @@
-"""Redis stopped or hung: requests stay fast, and the log gets one warning per outage.
+"""Redis stopped or hung: requests stay fast, security counters keep counting, one warning
+per outage.
 
 Every test runs against a redis-server of its own (the `redis_server` fixture), stopped
 (connections refused) or frozen with SIGSTOP (connections accepted, never answered).
@@ -9,8 +10,12 @@ import time
 
 import pytest
 import redis
+from django.urls import reverse
+from rest_framework.test import APIClient
 
-from tests.factories import StoryQuestionFactory
+from config import counters
+from tests.client_helpers import api_client
+from tests.factories import StoryQuestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +24,24 @@ FAULTS = ["stopped", "hung"]
 
 def break_redis(server, fault):
     server.stop() if fault == "stopped" else server.freeze()
+
+
+@pytest.fixture
+def one_process(settings):
+    """As if the site ran in one process: while Redis is down it allows the whole limit."""
+    settings.WEB_CONCURRENCY = 1
+    settings.APP_SERVERS = 1
+
+
+def log_in(client, password):
+    page = client.post(reverse("login"), {"username": "amira", "password": password})
+    if page.status_code == 302:
+        return "in"
+    text = page.content.decode()
+    if "Too many failed attempts" in text:
+        return "refused"
+    assert "Please enter a correct username and password" in text
+    return "checked"
 
 
 def test_a_hung_redis_costs_a_request_one_timeout_at_most(client, settings, own_redis_cache,
@@ -59,6 +82,74 @@ def test_one_warning_when_an_outage_starts_and_one_when_it_ends(
     messages = [record.getMessage() for record in caplog.records]
     assert len(messages) == 2
     assert "answers again" in messages[1]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_the_login_lockout_keeps_counting_when_redis_fails(
+    client, settings, own_redis_cache, redis_server, one_process, fault
+):
+    settings.LOGIN_ATTEMPTS = 3
+    UserFactory(username="amira", password="right password 2026")
+    assert log_in(client, "wrong") == "checked"  # counted in Redis
+    break_redis(redis_server, fault)
+    answers = [log_in(client, "wrong") for _ in range(4)]
+    # Counted in the process from the outage on (at most twice the limit in all).
+    assert answers == ["checked", "checked", "checked", "refused"]
+    assert log_in(client, "right password 2026") == "refused"
+
+
+def test_while_redis_is_down_each_process_allows_its_share_of_the_limit(
+    client, settings, own_redis_cache, redis_server
+):
+    settings.LOGIN_ATTEMPTS = 5
+    settings.WEB_CONCURRENCY = 2
+    settings.APP_SERVERS = 1
+    assert counters.local_share(5) == 2  # strict: 2 each in 2 processes, 4 in all
+    UserFactory(username="amira", password="right password 2026")
+    redis_server.stop()
+    assert [log_in(client, "wrong") for _ in range(3)] == ["checked", "checked", "refused"]
+    settings.WEB_CONCURRENCY = 9  # more processes than attempts: still one each
+    assert counters.local_share(5) == 1
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_the_token_endpoint_keeps_counting_when_redis_fails(
+    settings, own_redis_cache, redis_server, one_process, fault
+):
+    settings.LOGIN_ATTEMPTS = 2
+    UserFactory(username="amira", password="right password 2026")
+    break_redis(redis_server, fault)
+    api = APIClient()
+    codes = [
+        api.post(
+            "/api/v1/auth/token/", {"username": "amira", "password": password}, format="json"
+        ).status_code
+        for password in ("wrong", "wrong", "wrong", "right password 2026")
+    ]
+    assert codes == [401, 401, 429, 429]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("response_cache", [False, True])
+def test_api_limits_keep_counting_when_redis_fails(
+    settings, own_redis_cache, redis_server, one_process, fault, response_cache
+):
+    settings.PUBLIC_RESPONSE_CACHE = response_cache  # counted ahead of the view, or by it
+    settings.API_ANON_RATE = "3/minute"
+    settings.API_USER_RATE = "2/minute"
+    break_redis(redis_server, fault)
+    anonymous = APIClient()
+    assert [anonymous.get("/api/v1/topics/").status_code for _ in range(4)] == [
+        200,
+        200,
+        200,
+        429,
+    ]
+    refused = anonymous.get("/api/v1/topics/")
+    assert refused.json()["error"]["status"] == 429
+    assert "Retry-After" in refused
+    reader = api_client(UserFactory())
+    assert [reader.get("/api/v1/topics/").status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_a_redis_counter_never_outlives_its_window(own_redis_cache, redis_server):
