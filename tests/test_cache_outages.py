@@ -1,5 +1,5 @@
 """Redis stopped or hung: requests stay fast, security counters keep counting, one warning
-per outage.
+per outage, and no page or API answer older than an edit made meanwhile survives it.
 
 Every test runs against a redis-server of its own (the `redis_server` fixture), stopped
 (connections refused) or frozen with SIGSTOP (connections accepted, never answered).
@@ -13,9 +13,9 @@ import redis
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from config import counters
+from config import counters, versions
 from tests.client_helpers import api_client
-from tests.factories import StoryQuestionFactory, UserFactory
+from tests.factories import StoryFactory, StoryQuestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +150,48 @@ def test_api_limits_keep_counting_when_redis_fails(
     assert "Retry-After" in refused
     reader = api_client(UserFactory())
     assert [reader.get("/api/v1/topics/").status_code for _ in range(3)] == [200, 200, 429]
+
+
+@pytest.mark.parametrize("url_of", ["page", "api"])
+def test_an_edit_made_while_redis_hangs_is_served_after_it_and_no_stored_answer_outlives_it(
+    client, settings, own_redis_cache, redis_server, url_of
+):
+    settings.PUBLIC_RESPONSE_CACHE = True
+    story = StoryFactory(headline="Before the outage")
+    url = story.get_absolute_url() if url_of == "page" else f"/api/v1/stories/{story.slug}/"
+    before = client.get(url)
+    assert client.get(url).content == before.content  # stored whole in Redis
+    redis_server.freeze()
+    assert client.get(url).status_code == 200  # times out: the breaker opens
+    story.headline = "Edited during the outage"
+    story.save()  # its version bump never reaches Redis, which keeps the old versions
+    assert "Edited during the outage" in client.get(url).content.decode()
+    redis_server.thaw()  # Redis comes back with everything it had, stored answers too
+    time.sleep(settings.CACHE_RETRY_SECONDS + 0.1)
+    after = client.get(url)
+    assert "Edited during the outage" in after.content.decode()
+    assert "Before the outage" not in after.content.decode()
+    revalidated = client.get(url, headers={"If-None-Match": before["ETag"]})
+    assert revalidated.status_code == 200
+    assert "Edited during the outage" in revalidated.content.decode()
+    assert client.get(url).content == after.content  # and stored again
+
+
+def test_an_idle_process_renews_the_versions_by_itself_when_redis_returns(
+    settings, own_redis_cache, redis_server
+):
+    before = versions.editorial_version()["version"]
+    raw = redis.Redis.from_url(redis_server.url)
+    stored = raw.get(own_redis_cache.make_key(versions.EDITORIAL_KEY))
+    redis_server.freeze()
+    assert own_redis_cache.get("anything") is None  # times out: the breaker opens
+    StoryFactory()  # so this bump is not even sent
+    redis_server.thaw()
+    deadline = time.monotonic() + 5
+    while raw.get(own_redis_cache.make_key(versions.EDITORIAL_KEY)) == stored:
+        assert time.monotonic() < deadline, "no renewal without a request"
+        time.sleep(0.05)
+    assert versions.editorial_version()["version"] != before
 
 
 def test_a_redis_counter_never_outlives_its_window(own_redis_cache, redis_server):
