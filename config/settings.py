@@ -6,6 +6,7 @@ DJANGO_SECRET_KEY stops the process at startup rather than running with a guessa
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and auth: anonymous hits never load either (config/response_cache.py).
     "config.response_cache.PublicResponseCache",
+    # A database that fails or stops answering is a 503 with Retry-After (config/outages.py).
+    "config.outages.DatabaseOutage",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -124,6 +127,35 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Fail fast: a database that stops answering is a 503 within seconds (config/outages.py),
+# not a worker hung until gunicorn kills it. Seconds to wait for a connection:
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 3)
+# Milliseconds a statement may run (0: no limit). Management commands other than
+# runserver (migrate, seed_scale, recompute_forecasts on a big database) may run longer
+# statements than a web request should, so for them the default is no limit.
+_PROGRAM = Path(sys.argv[0]).name if sys.argv else ""  # embedded servers may have no argv
+_MANAGEMENT_COMMAND = _PROGRAM == "manage.py" and sys.argv[1:2] != ["runserver"]
+DATABASE_STATEMENT_TIMEOUT = env_int(
+    "DATABASE_STATEMENT_TIMEOUT", 0 if _MANAGEMENT_COMMAND else 5000
+)
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # The server cancels a slow statement; config.outages also stops waiting for a server
+    # that does not answer at all. Options in DATABASE_URL's query string win.
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+        **(
+            {"options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT}"}
+            if DATABASE_STATEMENT_TIMEOUT
+            else {}
+        ),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+elif DATABASES["default"]["ENGINE"].endswith("sqlite3") and DATABASE_STATEMENT_TIMEOUT:
+    # SQLite's own timeout: how long to wait for another writer's lock.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": DATABASE_STATEMENT_TIMEOUT / 1000,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -205,6 +237,8 @@ STORAGES = {
 # `make run` and the test suite do because they serve plain HTTP on loopback.
 SECURE_SSL = env_bool("DJANGO_SECURE_SSL", default=not DEBUG)
 SECURE_SSL_REDIRECT = SECURE_SSL
+# Load balancers probe the app servers directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365 if SECURE_SSL else 0)

@@ -8,7 +8,7 @@ from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.defaults import bad_request, page_not_found, server_error
 
-from config import accounts
+from config import accounts, outages
 from config.api.errors import api_400, api_404, api_500
 from forecasts.feeds import QuestionsAtomFeed, QuestionsFeed
 from forecasts.urls import reader_patterns
@@ -28,6 +28,8 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
+    if outages.failed_on_database():  # raised outside a view (DatabaseOutage has the rest)
+        return outages.unavailable(request)
     if request.path.startswith("/api/"):
         return api_500(request)
     return server_error(request)
@@ -59,6 +61,7 @@ def robots_txt(request):
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", outages.readyz, name="readyz"),
     path("robots.txt", robots_txt, name="robots"),
     path(
         "sitemap.xml",

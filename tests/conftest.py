@@ -1,6 +1,6 @@
 """Shared test setup: PostgreSQL-only skips, fast passwords, an empty cache per test,
-signed-in editors, a real (or a dead) Redis for the tests that need one, and a Redis of
-our own to stop or freeze."""
+signed-in editors, a real (or a dead) Redis for the tests that need one, and faults made
+to order: a Redis of our own to stop or freeze, a database that never answers."""
 
 import contextlib
 import os
@@ -8,6 +8,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -28,6 +29,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """No statement timeout for the suite's own database work: creating and dropping the
+    test database on a busy machine may take longer than a web request may. The timeouts
+    are tested on connections of their own (tests/test_database_outages.py)."""
+    from django.conf import settings
+
+    settings.DATABASE_STATEMENT_TIMEOUT = 0
+    settings.DATABASES["default"].get("OPTIONS", {}).pop("options", None)
 
 
 @pytest.fixture(autouse=True)
@@ -189,3 +201,102 @@ def own_redis_cache(settings, redis_server, no_known_outages):
     from django.core.cache import cache
 
     return cache
+
+
+class SilentListener:
+    """A TCP port that accepts connections and never says a word: a database (or any
+    server) that stopped answering."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)
+        self.port = self.socket.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        with contextlib.suppress(OSError):
+            while True:
+                self.held.append(self.socket.accept()[0])
+
+    def close(self):
+        for connection in [self.socket, *self.held]:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked on it
+            connection.close()
+
+
+class FreezableProxy:
+    """A TCP relay to a real server that can be frozen: it then keeps every connection
+    open and passes nothing on, as a server whose process hangs (the kernel still
+    acknowledges what is sent). Thawed, new connections work again; frozen ones are
+    dropped."""
+
+    def __init__(self, host, port):
+        self.target = (host, port)
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.frozen = threading.Event()
+        self.connections = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        with contextlib.suppress(OSError):
+            while True:
+                client = self.listener.accept()[0]
+                server = socket.create_connection(self.target)
+                self.connections += [client, server]
+                for source, sink in ((client, server), (server, client)):
+                    threading.Thread(target=self.relay, args=(source, sink), daemon=True).start()
+
+    def relay(self, source, sink):
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                if self.frozen.is_set():
+                    return  # swallowed; the connection stays open, silent
+                sink.sendall(data)
+
+    def freeze(self):
+        self.frozen.set()
+
+    def thaw(self):
+        for connection in self.connections:
+            # shutdown() first: close() alone leaves a socket open while a relay thread
+            # is blocked reading it.
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+            connection.close()
+        self.connections = []
+        self.frozen.clear()
+
+    def close(self):
+        self.thaw()
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked on it
+        self.listener.close()
+
+
+@pytest.fixture
+def silent_listener():
+    listener = SilentListener()
+    yield listener
+    listener.close()
+
+
+@pytest.fixture
+def hung_database(django_db_blocker, silent_listener):
+    """The site's database connection pointed at a server that never answers (this
+    thread's `default` connection is swapped for one to the silent listener, with the
+    settings' own timeouts), put back afterwards."""
+    from django.db import connections
+
+    real = connections["default"]
+    hung = type(real)({**real.settings_dict, "HOST": "127.0.0.1", "PORT": silent_listener.port})
+    connections["default"] = hung
+    with django_db_blocker.unblock():
+        yield hung
+        hung.close()
+    connections["default"] = real

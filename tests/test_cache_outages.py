@@ -203,3 +203,16 @@ def test_a_redis_counter_never_outlives_its_window(own_redis_cache, redis_server
     raw.expire(key, 30)
     own_redis_cache.count("hits", 60)
     assert raw.ttl(key) <= 30  # a running window is not stretched
+
+
+def test_readiness_says_degraded_but_ready_while_redis_is_down(
+    client, own_redis_cache, redis_server
+):
+    assert client.get("/readyz").json() == {"status": "ready", "database": "ok", "cache": "ok"}
+    redis_server.freeze()
+    started = time.monotonic()
+    response = client.get("/readyz")
+    assert time.monotonic() - started < 1.5
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "database": "ok", "cache": "unreachable"}
+    assert "no-cache" in response["Cache-Control"]
