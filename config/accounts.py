@@ -1,4 +1,4 @@
-"""Reader accounts: sign up (one account per email address), log in with a limit on failed
+"""Reader accounts: sign up (one account per email address), log in with a limit on
 attempts (config.login_lockout), and reset a password without telling anyone whether an
 address has an account.
 
@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 
 from config.background import run_in_background
-from config.login_lockout import check_login_allowed, record_login_failure
+from config.login_lockout import count_login_attempt, forget_login_attempts
 
 EMAIL_IN_USE = (
     "An account already uses this email address. Log in, or reset your password if you "
@@ -82,16 +82,15 @@ class ReaderPasswordResetForm(PasswordResetForm):
 
 
 class RateLimitedAuthenticationForm(AuthenticationForm):
-    """Refuses to even check a password after too many failures (check_login_allowed)."""
+    """Counts every attempt first, and refuses to even check a password after too many
+    (count_login_attempt)."""
 
     def clean(self):
         username = self.data.get("username")
-        check_login_allowed(self.request, username)
-        try:
-            return super().clean()
-        except ValidationError:
-            record_login_failure(self.request, username)
-            raise
+        count_login_attempt(self.request, username)
+        cleaned = super().clean()
+        forget_login_attempts(self.request, username)
+        return cleaned
 
 
 class ReaderLoginView(LoginView):

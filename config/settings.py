@@ -6,6 +6,7 @@ DJANGO_SECRET_KEY stops the process at startup rather than running with a guessa
 """
 
 import os
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -119,6 +120,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and auth: anonymous hits never load either (config/response_cache.py).
     "config.response_cache.PublicResponseCache",
+    # A database that fails or stops answering is a 503 with Retry-After (config/outages.py).
+    "config.outages.DatabaseOutage",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -157,6 +160,35 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Fail fast: a database that stops answering is a 503 within seconds (config/outages.py),
+# not a worker hung until gunicorn kills it. Seconds to wait for a connection:
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 3)
+# Milliseconds a statement may run (0: no limit). Management commands other than
+# runserver (migrate, seed_scale, recompute_forecasts on a big database) may run longer
+# statements than a web request should, so for them the default is no limit.
+_PROGRAM = Path(sys.argv[0]).name if sys.argv else ""  # embedded servers may have no argv
+_MANAGEMENT_COMMAND = _PROGRAM == "manage.py" and sys.argv[1:2] != ["runserver"]
+DATABASE_STATEMENT_TIMEOUT = env_int(
+    "DATABASE_STATEMENT_TIMEOUT", 0 if _MANAGEMENT_COMMAND else 5000
+)
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # The server cancels a slow statement; config.outages also stops waiting for a server
+    # that does not answer at all. Options in DATABASE_URL's query string win.
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+        **(
+            {"options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT}"}
+            if DATABASE_STATEMENT_TIMEOUT
+            else {}
+        ),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+elif DATABASES["default"]["ENGINE"].endswith("sqlite3") and DATABASE_STATEMENT_TIMEOUT:
+    # SQLite's own timeout: how long to wait for another writer's lock.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": DATABASE_STATEMENT_TIMEOUT / 1000,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -171,6 +203,15 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# After a failed call, each process skips Redis for this many seconds before trying again
+# (config/redis_cache.py), so a request waits for one timeout at most, not one per call.
+CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
+# How many processes serve the site: gunicorn workers per app server (gunicorn reads the
+# same variable) and app servers. While Redis is unreachable the login lockout and the API
+# limits count in each process, which then allows limit / (WEB_CONCURRENCY * APP_SERVERS)
+# (config/counters.py). The default errs on the strict side: gunicorn's usual 2 * cores + 1.
+WEB_CONCURRENCY = max(1, env_int("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
+APP_SERVERS = max(1, env_int("APP_SERVERS", 1))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -247,6 +288,8 @@ STORAGES = {
 # `make run` and the test suite do because they serve plain HTTP on loopback.
 SECURE_SSL = env_bool("DJANGO_SECURE_SSL", default=not DEBUG)
 SECURE_SSL_REDIRECT = SECURE_SSL
+# Load balancers probe the app servers directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365 if SECURE_SSL else 0)

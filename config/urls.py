@@ -10,7 +10,7 @@ from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.defaults import page_not_found
 
-from config import accounts
+from config import accounts, outages
 from config.api.errors import api_400, api_404, api_500
 from config.bad_requests import explain
 from config.request_id import current_request_id
@@ -34,6 +34,8 @@ def handler404(request, exception=None):
 def handler500(request):
     """The page (or, under /api/, the JSON) says what to quote: the request's id, which is
     in the log line that went to the newsroom with the error (config/request_id.py)."""
+    if outages.failed_on_database():  # raised outside a view (DatabaseOutage has the rest)
+        return outages.unavailable(request)
     if request.path.startswith("/api/"):
         return api_500(request)
     page = loader.get_template("500.html").render({"request_id": current_request_id()})
@@ -71,6 +73,7 @@ def robots_txt(request):
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", outages.readyz, name="readyz"),
     path("robots.txt", robots_txt, name="robots"),
     path(
         "sitemap.xml",

@@ -10,6 +10,15 @@ The apps connect `bump` and `bump_forecasts` to their models' save and delete si
 (news/apps.py, forecasts/apps.py); writes that bypass signals (bulk updates, F()
 expressions) call them themselves. With several app servers the cache must be shared
 (REDIS_URL); the local-memory cache is per process.
+
+A Redis outage must not let an old answer outlive an edit: a bump made while Redis is
+unreachable is lost, and Redis may come back with the versions (and the responses
+stored under them) it had before. So when a process reaches Redis again after an outage
+it gives both versions new random values before it uses Redis for anything else
+(`renew_after_outage`, on config.redis_cache's `cache_recovered`), which retires for
+every process whatever was cached before. The process whose bump was lost is one of
+those: it recovers within CACHE_RETRY_SECONDS of Redis answering, busy or idle. During
+an outage every request gets versions of its own, so nothing validates against them.
 """
 
 import time
@@ -19,6 +28,8 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+from config.redis_cache import cache_recovered
 
 VERSION_KEY = "content-version"
 # Anonymous pages may thus show a community forecast up to PAGE_CACHE_SECONDS old, as
@@ -78,6 +89,14 @@ def bump(**kwargs):
 def bump_forecasts(**kwargs):
     """Record that a community forecast changed (usable as a signal receiver)."""
     _bump(_bump_forecasts)
+
+
+def renew_after_outage(**kwargs):
+    """New versions once Redis answers again: a bump may have been lost meanwhile."""
+    _bump_all()
+
+
+cache_recovered.connect(renew_after_outage)
 
 
 def request_version(request):

@@ -1,8 +1,15 @@
 """Shared test setup: PostgreSQL-only skips, fast passwords, an empty cache per test,
-signed-in editors, and a real (or a dead) Redis for the tests that need one."""
+signed-in editors, a real (or a dead) Redis for the tests that need one, and faults made
+to order: a Redis of our own to stop or freeze, a database that never answers."""
 
+import contextlib
 import os
+import shutil
+import signal
 import socket
+import subprocess
+import threading
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,6 +29,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """No statement timeout for the suite's own database work: creating and dropping the
+    test database on a busy machine may take longer than a web request may. The timeouts
+    are tested on connections of their own (tests/test_database_outages.py)."""
+    from django.conf import settings
+
+    settings.DATABASE_STATEMENT_TIMEOUT = 0
+    settings.DATABASES["default"].get("OPTIONS", {}).pop("options", None)
 
 
 @pytest.fixture(autouse=True)
@@ -62,10 +80,14 @@ def background_jobs_run_at_once(monkeypatch):
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Every test starts with an empty cache: no content version, throttle count or
-    lockout carried over from another test."""
+    lockout carried over from another test (nor one counted in this process while Redis
+    was down: config.counters)."""
     from django.core.cache import cache
 
+    from config.counters import local_counters
+
     cache.clear()
+    local_counters.clear()
 
 
 def _redis_settings(url, **options):
@@ -79,7 +101,18 @@ def _redis_settings(url, **options):
 
 
 @pytest.fixture
-def redis_cache(settings):
+def no_known_outages():
+    """Each test starts with no Redis outage remembered by this process (the circuit
+    breaker in config.redis_cache), and leaves none, nor its watching thread, behind."""
+    from config.redis_cache import forget_outages
+
+    forget_outages()
+    yield
+    forget_outages()
+
+
+@pytest.fixture
+def redis_cache(settings, no_known_outages):
     """The default cache on a real Redis (TEST_REDIS_URL), emptied."""
     where = urlsplit(TEST_REDIS_URL)
     try:
@@ -95,7 +128,7 @@ def redis_cache(settings):
 
 
 @pytest.fixture
-def dead_redis_cache(settings):
+def dead_redis_cache(settings, no_known_outages):
     """The default cache on a Redis that never answers: nothing listens on the discard
     port. The settings fixture swaps the cache handler, so code really talks to it."""
     settings.CACHES = _redis_settings(
@@ -104,3 +137,176 @@ def dead_redis_cache(settings):
     from django.core.cache import cache
 
     return cache
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server of our own on a free port, to stop, restart, freeze and thaw (never
+    the machine's shared one). Nothing is saved to disk."""
+
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+    def __init__(self):
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(  # noqa: S603
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as probe,
+            ):
+                probe.sendall(b"PING\r\n")
+                if probe.recv(16).startswith(b"+PONG"):
+                    return
+            time.sleep(0.02)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self):
+        """Stopped: connections are refused."""
+        self.thaw()
+        self.process.terminate()
+        self.process.wait(5)
+
+    def freeze(self):
+        """Hung: connections are accepted by the kernel, nothing ever answers."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self):
+        self.process.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture
+def redis_server():
+    """A Redis server of our own (see RedisServer), stopped at the end whatever happened."""
+    if not os.access(RedisServer.binary, os.X_OK):
+        pytest.skip("needs redis-server (apt install redis-server) to stop and freeze one")
+    server = RedisServer()
+    server.start()
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+@pytest.fixture
+def own_redis_cache(settings, redis_server, no_known_outages):
+    """The default cache on our own Redis, with production's timeouts and a short retry
+    interval so tests see the circuit breaker close again quickly."""
+    settings.CACHES = _redis_settings(
+        redis_server.url, socket_connect_timeout=0.5, socket_timeout=0.5
+    )
+    settings.CACHE_RETRY_SECONDS = 0.3
+    from django.core.cache import cache
+
+    return cache
+
+
+class SilentListener:
+    """A TCP port that accepts connections and never says a word: a database (or any
+    server) that stopped answering."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)
+        self.port = self.socket.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        with contextlib.suppress(OSError):
+            while True:
+                self.held.append(self.socket.accept()[0])
+
+    def close(self):
+        for connection in [self.socket, *self.held]:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked on it
+            connection.close()
+
+
+class FreezableProxy:
+    """A TCP relay to a real server that can be frozen: it then keeps every connection
+    open and passes nothing on, as a server whose process hangs (the kernel still
+    acknowledges what is sent). Thawed, new connections work again; frozen ones are
+    dropped."""
+
+    def __init__(self, host, port):
+        self.target = (host, port)
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.frozen = threading.Event()
+        self.connections = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        with contextlib.suppress(OSError):
+            while True:
+                client = self.listener.accept()[0]
+                server = socket.create_connection(self.target)
+                self.connections += [client, server]
+                for source, sink in ((client, server), (server, client)):
+                    threading.Thread(target=self.relay, args=(source, sink), daemon=True).start()
+
+    def relay(self, source, sink):
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                if self.frozen.is_set():
+                    return  # swallowed; the connection stays open, silent
+                sink.sendall(data)
+
+    def freeze(self):
+        self.frozen.set()
+
+    def thaw(self):
+        for connection in self.connections:
+            # shutdown() first: close() alone leaves a socket open while a relay thread
+            # is blocked reading it.
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+            connection.close()
+        self.connections = []
+        self.frozen.clear()
+
+    def close(self):
+        self.thaw()
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked on it
+        self.listener.close()
+
+
+@pytest.fixture
+def silent_listener():
+    listener = SilentListener()
+    yield listener
+    listener.close()
+
+
+@pytest.fixture
+def hung_database(django_db_blocker, silent_listener):
+    """The site's database connection pointed at a server that never answers (this
+    thread's `default` connection is swapped for one to the silent listener, with the
+    settings' own timeouts), put back afterwards."""
+    from django.db import connections
+
+    real = connections["default"]
+    hung = type(real)({**real.settings_dict, "HOST": "127.0.0.1", "PORT": silent_listener.port})
+    connections["default"] = hung
+    with django_db_blocker.unblock():
+        yield hung
+        hung.close()
+    connections["default"] = real

@@ -5,15 +5,17 @@ must never import DRF's views (nor config.api.errors, which does).
 
 DRF's own throttles keep every request's timestamp in the cache and rewrite the whole
 list on each request, which costs more the busier a client is; a counter per window
-(`cache.add` then `cache.incr`) costs the same at any rate. Rates are read from settings
-at call time, so they can be configured (and tested).
+(config.counters: one atomic increment) costs the same at any rate, and keeps counting,
+per process, while Redis is unreachable. Rates are read from settings at call time, so
+they can be configured (and tested).
 """
 
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
+
+from config import counters
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -52,18 +54,8 @@ class WindowThrottle(BaseThrottle):
         window = int(now // period)
         self.wait_seconds = period - now % period
         key = f"throttle:{self.scope}:{ident}:{window}"
-        if hasattr(cache, "count_and_get_many"):  # config.redis_cache.ForgivingRedisCache
-            count, self.fetched = cache.count_and_get_many(key, period + 1, fetch)
-            return count is None or count <= limit
-        self.fetched = cache.get_many(fetch) if fetch else {}
-        if cache.add(key, 1, period + 1):
-            return True
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the window expired between add() and incr()
-            cache.set(key, 1, period + 1)
-            return True
-        return count is None or count <= limit  # None: the cache is down, let it through
+        allowed, self.fetched = counters.admit(key, limit, period + 1, fetch)
+        return allowed
 
     def wait(self):
         return self.wait_seconds

@@ -13,7 +13,7 @@ from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.login_lockout import check_login_allowed, record_login_failure
+from config.login_lockout import count_login_attempt, forget_login_attempts
 
 TokenOut = inline_serializer("Token", {"token": serializers.CharField()})
 
@@ -36,15 +36,15 @@ class TokenView(APIView):
             body.is_valid(raise_exception=True)
             username = body.validated_data.get("username", "")
             try:
-                check_login_allowed(request, username)
+                count_login_attempt(request, username)
             except ValidationError as error:
                 raise Throttled(detail=error.messages[0]) from None
             user = authenticate(
                 request, username=username, password=body.validated_data.get("password", "")
             )
             if user is None or not user.is_active:
-                record_login_failure(request, username)
                 raise AuthenticationFailed("Wrong username or password.")
+            forget_login_attempts(request, username)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
