@@ -45,13 +45,9 @@ def question_list(request):
     state = request.GET.get("state", "open")
     if state not in LISTS:
         state = "open"
-    questions = Question.objects.visible().with_options()
-    if state == "closing":
-        questions = questions.closing_soon()
-    elif state == "all":
+    questions = Question.objects.visible().with_options().in_list(state)
+    if state == "all":
         questions = questions.order_by("-opens_at", "-pk")
-    else:
-        questions = questions.in_state(state)
     topic = None
     if request.GET.get("topic"):
         topic = get_object_or_404(Topic, slug=request.GET["topic"])
