@@ -2,14 +2,17 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.views import PasswordResetView
 from django.contrib.sitemaps.views import sitemap
 from django.http import HttpResponse
 from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.defaults import bad_request, page_not_found, server_error
 
-from config import accounts
+from config import accounts, oembed
 from config.api.errors import api_400, api_404, api_500
+from config.mail import QueuedPasswordResetForm
+from forecasts import live
 from forecasts.feeds import QuestionsAtomFeed, QuestionsFeed
 from forecasts.urls import reader_patterns
 from news.feeds import StoriesAtomFeed, StoriesFeed
@@ -72,7 +75,16 @@ urlpatterns = [
     path("feeds/questions/atom/", QuestionsAtomFeed(), name="feed-questions-atom"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api.urls")),
+    path("oembed", oembed.oembed, name="oembed"),
+    # Server-Sent Events: serve /live/ with the ASGI app (config.asgi) in production.
+    path("live/questions/", live.questions_stream, name="live-questions"),
+    path("live/questions/<slug:slug>/", live.question_stream, name="live-question"),
     path("accounts/login/", accounts.ReaderLoginView.as_view(), name="login"),
+    path(
+        "accounts/password_reset/",
+        PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include((reader_patterns, "readers"))),

@@ -8,6 +8,7 @@ is in forecasts.maths; rebuilding the sums from scratch is forecasts.recompute.
 
 import math
 from datetime import timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.db.models import Case, F, FloatField, Subquery, Value, When
 from django.utils import timezone
 
 from config.versions import bump_forecasts
+from forecasts import live
 from forecasts.maths import community_probabilities
 from forecasts.models import (
     PROBABILITY_MAX,
@@ -115,8 +117,10 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None)
         for option in question.options.all():
             option.forecast_sum += deltas[option.pk]
         question.forecaster_count += newcomer
-        take_snapshot(question, now)
+        state = take_snapshot(question, now)
         transaction.on_commit(bump_forecasts)
+        # Live streams and the "forecast moved" webhook: one PUBLISH and one cache read.
+        transaction.on_commit(partial(live.announce, question, state, now))
     return forecast
 
 
@@ -147,7 +151,8 @@ def take_snapshot(question, now):
     at most SNAPSHOTS_PER_HOUR points an hour.
 
     Within one slot of the hour the latest state replaces the slot's snapshot, so a busy
-    question keeps a bounded history while a quiet one keeps every change.
+    question keeps a bounded history while a quiet one keeps every change. Returns the
+    state recorded ({"forecaster_count", "probabilities": {option id: p}}).
     """
 
     options = list(question.options.all())
@@ -163,3 +168,4 @@ def take_snapshot(question, now):
     )
     if not in_slot.update(taken_at=now, **state):
         ForecastSnapshot.objects.create(question=question, taken_at=now, **state)
+    return state

@@ -95,3 +95,30 @@ def dead_redis_cache(settings):
     from django.core.cache import cache
 
     return cache
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    """Background tasks run in the caller (django.tasks' immediate backend), once the
+    transaction commits: tests see their effects without a worker. Tests of the
+    database-backed worker switch back with `database_tasks`."""
+    _use_tasks(settings, {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"})
+    yield
+    _use_tasks(settings, None)
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Tasks stored in the database (django-tasks-db), run by `run_worker()`."""
+    _use_tasks(settings, {"BACKEND": "django_tasks_db.DatabaseBackend"})
+
+
+def _use_tasks(settings, backend):
+    """Django does not reset its task backends when TASKS changes; do it here."""
+    from asgiref.local import Local
+    from django.tasks import task_backends
+
+    if backend is not None:
+        settings.TASKS = {"default": backend}
+    task_backends._settings = task_backends.settings = task_backends.configure_settings(None)
+    task_backends._connections = Local(task_backends.thread_critical)

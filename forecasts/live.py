@@ -1,0 +1,122 @@
+"""The community forecast, live: what a forecast announces, and the streams that carry it.
+
+`announce()` runs once a forecast commits (forecasts.forecasting): one PUBLISH for the
+streams (config.live) and the "forecast moved" webhook check (forecasts.events).
+`question_stream` (`/live/questions/<slug>/`) and `questions_stream` (`/live/questions/`)
+are Server-Sent Events: an async view, so under an ASGI server (uvicorn) an open stream
+costs no worker. Each event is `event: forecast` with the payload of `state_of()`.
+"""
+
+import asyncio
+import time
+from datetime import timedelta
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import Http404, StreamingHttpResponse
+from django.utils import timezone
+
+from config import live
+from forecasts import events
+from forecasts.maths import community_probabilities, largest_remainder_percentages
+from forecasts.models import Question
+
+HEARTBEAT_SECONDS = 15
+POLL_OVERLAP = timedelta(seconds=5)
+
+
+def payload(question, probabilities, at):
+    """What a stream sends: {question, slug, forecaster_count, at, options: [{id,
+    probability, percent}]}, options in display order. `probabilities` maps option ids
+    (strings) to the community probability."""
+    options = list(question.options.all())
+    values = [probabilities[str(o.pk)] for o in options]
+    percents = largest_remainder_percentages(values)
+    return {
+        "question": question.pk,
+        "slug": question.slug,
+        "forecaster_count": question.forecaster_count,
+        "at": at.isoformat(),
+        "options": [
+            {"id": o.pk, "probability": p, "percent": percent}
+            for o, p, percent in zip(options, values, percents, strict=True)
+        ],
+    }
+
+
+def announce(question, state, now):
+    """After a forecast commits: push the new community forecast to live streams, and
+    fire "forecast.moved" if it moved far enough (one cache read)."""
+    live.publish(f"question:{question.pk}", payload(question, state["probabilities"], now))
+    events.check_forecast_moved(question, state["probabilities"])
+
+
+def state_of(question):
+    options = list(question.options.all())
+    values = community_probabilities([o.forecast_sum for o in options], question.forecaster_count)
+    probabilities = {str(o.pk): p for o, p in zip(options, values, strict=True)}
+    return payload(question, probabilities, question.updated_at)
+
+
+def _changed_since(since, question_ids):
+    questions = Question.objects.visible().filter(updated_at__gt=since).prefetch_related("options")
+    if question_ids is not None:
+        questions = questions.filter(pk__in=question_ids)
+    return [state_of(q) for q in questions.order_by("updated_at")]
+
+
+def _current(question_id):
+    return state_of(Question.objects.prefetch_related("options").get(pk=question_id))
+
+
+async def question_stream(request, slug):
+    """The community forecast of one question, as it changes."""
+    question_id = (
+        await Question.objects.visible().filter(slug=slug).values_list("pk", flat=True).afirst()
+    )
+    if question_id is None:
+        raise Http404("No such question.")
+    return _stream([question_id])
+
+
+async def questions_stream(request):
+    """Every question's community forecast, as each changes."""
+    return _stream(None)
+
+
+def _stream(question_ids):
+    async def events_():
+        yield b"retry: 2000\n\n"
+        if question_ids:
+            yield live.sse(await sync_to_async(_current)(question_ids[0]), "forecast")
+        deadline = time.monotonic() + settings.LIVE_STREAM_SECONDS
+        if live.enabled():
+            channels = None if question_ids is None else [f"question:{pk}" for pk in question_ids]
+            async with live.listen(channels) as queue:
+                while time.monotonic() < deadline:
+                    try:
+                        update = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+                    except TimeoutError:
+                        yield b": keep-alive\n\n"
+                    else:
+                        yield live.sse(update, "forecast")
+        else:
+            # A forecast's time is set before it commits: look a little back, and send
+            # each (question, time) once.
+            since, seen = timezone.now(), {}
+            beat = time.monotonic()
+            while time.monotonic() < deadline:
+                await asyncio.sleep(settings.LIVE_POLL_SECONDS)
+                now = timezone.now()
+                changed = await sync_to_async(_changed_since)(since - POLL_OVERLAP, question_ids)
+                for update in changed:
+                    if seen.get(update["question"]) != update["at"]:
+                        seen[update["question"]] = update["at"]
+                        yield live.sse(update, "forecast")
+                since = now
+                if time.monotonic() - beat > HEARTBEAT_SECONDS:
+                    beat = time.monotonic()
+                    yield b": keep-alive\n\n"
+
+    response = StreamingHttpResponse(events_(), content_type="text/event-stream")
+    return live.headers(response)
