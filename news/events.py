@@ -38,10 +38,10 @@ def on_story_saved(sender, instance, raw=False, **kwargs):
         transaction.on_commit(partial(_announce_published, instance.pk))
 
 
-def _announce_published(story_id):
+def _announce_published(story_id, now=None):
     if Event.objects.filter(once_key=_once_key(story_id)).exists():
         return
-    story = Story.objects.live().filter(pk=story_id).first()
+    story = Story.objects.live(now).filter(pk=story_id).first()
     if story is not None:
         fire(EventType.STORY_PUBLISHED, f"story:{story.pk}", story_data(story), once=True)
 
@@ -54,7 +54,7 @@ def fire_due_story_events(now=None, lookback=timedelta(days=1)):
     done = set(Event.objects.filter(once_key__in=keys).values_list("once_key", flat=True))
     due = [pk for key, pk in keys.items() if key not in done]
     for pk in due:
-        _announce_published(pk)
+        _announce_published(pk, now)
     return len(due)
 
 

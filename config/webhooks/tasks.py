@@ -53,8 +53,13 @@ def deliver(delivery_id, attempt=1, replay=False):
     if delivery is None:
         return None
     endpoint = delivery.endpoint
-    if not replay and (delivery.status == Delivery.Status.SUCCEEDED or not endpoint.is_active):
-        return delivery.status  # a duplicate run (at least once), or switched off meanwhile
+    if not replay and delivery.status == Delivery.Status.SUCCEEDED:
+        return delivery.status  # a duplicate run: delivery is at least once, not twice
+    if not replay and not endpoint.is_active:  # switched off meanwhile
+        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING).update(
+            status=Delivery.Status.FAILED, next_attempt_at=None
+        )
+        return Delivery.Status.FAILED
     body = json.dumps(delivery.event.body(), separators=(",", ":")).encode()
     headers = signing.headers(endpoint.secret, delivery.event.message_id, body)
     outcome = transport.post(endpoint.url, body, headers)
@@ -69,30 +74,30 @@ def deliver(delivery_id, attempt=1, replay=False):
     )
     delivery.attempts += 1
     delivery.last_status_code = outcome.status_code
+    delivery.next_attempt_at = None
     if outcome.ok:
         delivery.status = Delivery.Status.SUCCEEDED
-        delivery.next_attempt_at = None
         delivery.save()
         Endpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=0)
         return delivery.status
-    if not replay and attempt < settings.WEBHOOK_MAX_ATTEMPTS:
-        delivery.status = Delivery.Status.PENDING
-        delivery.next_attempt_at = timezone.now() + timedelta(
-            seconds=backoff_seconds(attempt, settings.WEBHOOK_RETRY_SECONDS)
-        )
-    else:
-        delivery.status = Delivery.Status.FAILED
-        delivery.next_attempt_at = None
+    _count_failure(endpoint)  # may switch the endpoint off
+    if replay or not endpoint.is_active or attempt >= settings.WEBHOOK_MAX_ATTEMPTS:
+        if delivery.status != Delivery.Status.SUCCEEDED:  # a failed replay undoes nothing
+            delivery.status = Delivery.Status.FAILED
+        delivery.save()
+        return delivery.status
+    delivery.status = Delivery.Status.PENDING
+    delivery.next_attempt_at = timezone.now() + timedelta(
+        seconds=backoff_seconds(attempt, settings.WEBHOOK_RETRY_SECONDS)
+    )
     delivery.save()
-    _count_failure(endpoint)
-    if delivery.status == Delivery.Status.PENDING:
-        retry_later(
-            deliver,
-            delivery.pk,
-            attempt=attempt,
-            max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
-            base_seconds=settings.WEBHOOK_RETRY_SECONDS,
-        )
+    retry_later(
+        deliver,
+        delivery.pk,
+        attempt=attempt,
+        max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
+        base_seconds=settings.WEBHOOK_RETRY_SECONDS,
+    )
     return delivery.status
 
 
