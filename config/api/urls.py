@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from config.api.tokens import TokenView
 from config.webhooks.api import WebhookEndpointViewSet
+from forecasts.api.exports import QuestionCSVExport, QuestionJSONLinesExport
 from forecasts.api.views import ForecastViewSet, QuestionViewSet
 from news.api import StoryViewSet, TopicViewSet
 
@@ -31,6 +32,8 @@ DOCS_CSP = {
 
 urlpatterns = [
     re_path(r"^v1/auth/token/?$", TokenView.as_view(), name="api-token"),
+    path("v1/exports/questions.csv", QuestionCSVExport.as_view(), name="export-csv"),
+    path("v1/exports/questions.jsonl", QuestionJSONLinesExport.as_view(), name="export-jsonl"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
