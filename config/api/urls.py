@@ -14,7 +14,13 @@ from news.api import StoryViewSet, TopicViewSet
 # The trailing slash is optional: a POST to /api/v1/questions (no slash) is answered as
 # itself, never redirected (a redirect would drop its body). The schema lists each path
 # once, with the slash (config.api.schema.one_path_per_route).
-router = DefaultRouter(trailing_slash="/?")
+class OptionalSlashRouter(DefaultRouter):
+    def __init__(self):
+        super().__init__()
+        self.trailing_slash = "/?"  # DRF's own argument only takes "/" or nothing
+
+
+router = OptionalSlashRouter()
 router.include_format_suffixes = False  # one URL per resource: JSON only
 router.register("topics", TopicViewSet)
 router.register("stories", StoryViewSet)
