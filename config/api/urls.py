@@ -11,6 +11,7 @@ from forecasts.api.exports import QuestionCSVExport, QuestionJSONLinesExport
 from forecasts.api.views import ForecastViewSet, QuestionViewSet
 from news.api import StoryViewSet, TopicViewSet
 
+
 # The trailing slash is optional: a POST to /api/v1/questions (no slash) is answered as
 # itself, never redirected (a redirect would drop its body). The schema lists each path
 # once, with the slash (config.api.schema.one_path_per_route).
