@@ -87,12 +87,13 @@ async def questions_stream(request):
 def _stream(question_ids):
     async def events_():
         yield b"retry: 2000\n\n"
-        if question_ids:
-            yield live.sse(await sync_to_async(_current)(question_ids[0]), "forecast")
         deadline = time.monotonic() + settings.LIVE_STREAM_SECONDS
         if live.enabled():
             channels = None if question_ids is None else [f"question:{pk}" for pk in question_ids]
+            # Subscribed before the current state is read: no change falls in between.
             async with live.listen(channels) as queue:
+                if question_ids:
+                    yield live.sse(await sync_to_async(_current)(question_ids[0]), "forecast")
                 while time.monotonic() < deadline:
                     try:
                         update = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
@@ -100,23 +101,25 @@ def _stream(question_ids):
                         yield b": keep-alive\n\n"
                     else:
                         yield live.sse(update, "forecast")
-        else:
-            # A forecast's time is set before it commits: look a little back, and send
-            # each (question, time) once.
-            since, seen = timezone.now(), {}
-            beat = time.monotonic()
-            while time.monotonic() < deadline:
-                await asyncio.sleep(settings.LIVE_POLL_SECONDS)
-                now = timezone.now()
-                changed = await sync_to_async(_changed_since)(since - POLL_OVERLAP, question_ids)
-                for update in changed:
-                    if seen.get(update["question"]) != update["at"]:
-                        seen[update["question"]] = update["at"]
-                        yield live.sse(update, "forecast")
-                since = now
-                if time.monotonic() - beat > HEARTBEAT_SECONDS:
-                    beat = time.monotonic()
-                    yield b": keep-alive\n\n"
+            return
+        # No Redis: poll. A forecast's time is set before it commits, so look a little
+        # back, and send each (question, time) once.
+        since, seen = timezone.now(), {}
+        if question_ids:
+            yield live.sse(await sync_to_async(_current)(question_ids[0]), "forecast")
+        beat = time.monotonic()
+        while time.monotonic() < deadline:
+            await asyncio.sleep(settings.LIVE_POLL_SECONDS)
+            now = timezone.now()
+            changed = await sync_to_async(_changed_since)(since - POLL_OVERLAP, question_ids)
+            for update in changed:
+                if seen.get(update["question"]) != update["at"]:
+                    seen[update["question"]] = update["at"]
+                    yield live.sse(update, "forecast")
+            since = now
+            if time.monotonic() - beat > HEARTBEAT_SECONDS:
+                beat = time.monotonic()
+                yield b": keep-alive\n\n"
 
     response = StreamingHttpResponse(events_(), content_type="text/event-stream")
     return live.headers(response)
