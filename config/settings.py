@@ -315,6 +315,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # A question's status reads as any of four values but is written as one of two: two
+    # enums, which drf-spectacular would otherwise give one name (forecasts/api).
+    "ENUM_NAME_OVERRIDES": {
+        "QuestionStatusEnum": ["draft", "published", "resolved", "annulled"],
+        "QuestionWritableStatusEnum": ["draft", "published"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.schema.add_error_responses",

@@ -89,7 +89,7 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         serializer.save(owner=self.request.user)
 
     @extend_schema(responses=DeliverySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def deliveries(self, request, pk=None):
         """The endpoint's latest deliveries, newest first, each with its attempts."""
         endpoint = self.get_object()

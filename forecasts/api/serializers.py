@@ -35,7 +35,7 @@ class OutcomeSerializer(serializers.Serializer):
 
 
 class ResolutionSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Question.Status.choices)
+    status = serializers.ChoiceField(choices=Question.Status.values)
     option = OutcomeSerializer(allow_null=True, help_text="The winning option, if resolved.")
     resolved_at = serializers.DateTimeField(allow_null=True)
     note = serializers.CharField(allow_blank=True)
