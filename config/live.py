@@ -9,7 +9,9 @@ them in memory.
 
 Without Redis (LIVE_REDIS_URL empty, e.g. `make run`) there is nothing to subscribe to:
 the stream views poll the database every LIVE_POLL_SECONDS instead, which also works
-across processes.
+across processes. Served by a WSGI server (runserver, gunicorn) a stream still works,
+through `subscription()`, but holds a worker thread for as long as it is open: in
+production route /live/ to the ASGI server.
 """
 
 import asyncio
@@ -114,6 +116,27 @@ async def listen(channels=None):
         yield queue
     finally:
         hub.leave(queue)
+
+
+@contextlib.contextmanager
+def subscription(channels=None):
+    """A blocking Redis subscription to `channels` (None: all), for a stream served by a
+    WSGI worker (runserver, gunicorn): read it with `get_message(timeout=…)`."""
+    client = redis.Redis.from_url(settings.LIVE_REDIS_URL, socket_connect_timeout=1)
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    try:
+        if channels is None:
+            pubsub.psubscribe(PREFIX + "*")
+        else:
+            pubsub.subscribe(*(PREFIX + channel for channel in channels))
+        yield pubsub
+    finally:
+        pubsub.close()
+        client.close()
+
+
+def message_payload(message):
+    return json.loads(message["data"])
 
 
 def sse(payload, event="message", event_id=None):

@@ -4,7 +4,8 @@
 streams (config.live) and the "forecast moved" webhook check (forecasts.events).
 `question_stream` (`/live/questions/<slug>/`) and `questions_stream` (`/live/questions/`)
 are Server-Sent Events: an async view, so under an ASGI server (uvicorn) an open stream
-costs no worker. Each event is `event: forecast` with the payload of `state_of()`.
+costs no worker; under WSGI (runserver, gunicorn) the same stream holds a thread.
+Each event is `event: forecast` with the payload of `state_of()`.
 """
 
 import asyncio
@@ -13,6 +14,7 @@ from datetime import timedelta
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
 
@@ -22,6 +24,7 @@ from forecasts.maths import community_probabilities, largest_remainder_percentag
 from forecasts.models import Question
 
 HEARTBEAT_SECONDS = 15
+RETRY = b"retry: 2000\n\n"  # how soon a browser reconnects, in milliseconds
 POLL_OVERLAP = timedelta(seconds=5)
 
 
@@ -76,50 +79,99 @@ async def question_stream(request, slug):
     )
     if question_id is None:
         raise Http404("No such question.")
-    return _stream([question_id])
+    return _stream(request, [question_id])
 
 
 async def questions_stream(request):
     """Every question's community forecast, as each changes."""
-    return _stream(None)
+    return _stream(request, None)
 
 
-def _stream(question_ids):
-    async def events_():
-        yield b"retry: 2000\n\n"
-        deadline = time.monotonic() + settings.LIVE_STREAM_SECONDS
-        if live.enabled():
-            channels = None if question_ids is None else [f"question:{pk}" for pk in question_ids]
-            # Subscribed before the current state is read: no change falls in between.
-            async with live.listen(channels) as queue:
-                if question_ids:
-                    yield live.sse(await sync_to_async(_current)(question_ids[0]), "forecast")
-                while time.monotonic() < deadline:
-                    try:
-                        update = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
-                    except TimeoutError:
-                        yield b": keep-alive\n\n"
-                    else:
-                        yield live.sse(update, "forecast")
-            return
-        # No Redis: poll. A forecast's time is set before it commits, so look a little
-        # back, and send each (question, time) once.
-        since, seen = timezone.now(), {}
-        if question_ids:
-            yield live.sse(await sync_to_async(_current)(question_ids[0]), "forecast")
-        beat = time.monotonic()
-        while time.monotonic() < deadline:
-            await asyncio.sleep(settings.LIVE_POLL_SECONDS)
-            now = timezone.now()
-            changed = await sync_to_async(_changed_since)(since - POLL_OVERLAP, question_ids)
-            for update in changed:
-                if seen.get(update["question"]) != update["at"]:
-                    seen[update["question"]] = update["at"]
-                    yield live.sse(update, "forecast")
-            since = now
-            if time.monotonic() - beat > HEARTBEAT_SECONDS:
-                beat = time.monotonic()
-                yield b": keep-alive\n\n"
-
-    response = StreamingHttpResponse(events_(), content_type="text/event-stream")
+def _stream(request, question_ids):
+    events = _async_events if isinstance(request, ASGIRequest) else _sync_events
+    response = StreamingHttpResponse(events(question_ids), content_type="text/event-stream")
     return live.headers(response)
+
+
+def _channels(question_ids):
+    return None if question_ids is None else [f"question:{pk}" for pk in question_ids]
+
+
+async def _async_events(question_ids):
+    """Under ASGI: the stream is a coroutine, however long it stays open."""
+    deadline = time.monotonic() + settings.LIVE_STREAM_SECONDS
+    if live.enabled():
+        # Subscribed before anything is sent or the current state read: no change falls
+        # in between.
+        async with live.listen(_channels(question_ids)) as queue:
+            yield RETRY
+            if question_ids:
+                yield live.sse(await sync_to_async(_current)(question_ids[0]), "forecast")
+            while time.monotonic() < deadline:
+                try:
+                    update = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
+                else:
+                    yield live.sse(update, "forecast")
+        return
+    yield RETRY
+    poll = _Poll(question_ids)
+    if question_ids:
+        yield live.sse(await sync_to_async(_current)(question_ids[0]), "forecast")
+    while time.monotonic() < deadline:
+        await asyncio.sleep(settings.LIVE_POLL_SECONDS)
+        for chunk in await sync_to_async(poll.step)():
+            yield chunk
+
+
+def _sync_events(question_ids):
+    """Under WSGI (runserver, gunicorn): the same events, holding a worker thread."""
+    deadline = time.monotonic() + settings.LIVE_STREAM_SECONDS
+    if live.enabled():
+        with live.subscription(_channels(question_ids)) as pubsub:
+            yield RETRY
+            if question_ids:
+                yield live.sse(_current(question_ids[0]), "forecast")
+            beat = time.monotonic()
+            while time.monotonic() < deadline:
+                # None both when nothing came and for subscription notices.
+                message = pubsub.get_message(timeout=1)
+                if message is not None and message["type"] in ("message", "pmessage"):
+                    yield live.sse(live.message_payload(message), "forecast")
+                elif time.monotonic() - beat > HEARTBEAT_SECONDS:
+                    beat = time.monotonic()
+                    yield b": keep-alive\n\n"
+        return
+    yield RETRY
+    poll = _Poll(question_ids)
+    if question_ids:
+        yield live.sse(_current(question_ids[0]), "forecast")
+    while time.monotonic() < deadline:
+        time.sleep(settings.LIVE_POLL_SECONDS)
+        yield from poll.step()
+
+
+class _Poll:
+    """Without Redis: what changed since the last look. A forecast's time is set before
+    it commits, so each look reaches a little back, and each (question, time) is sent
+    once; a comment now and then keeps proxies from closing a quiet stream."""
+
+    def __init__(self, question_ids):
+        self.question_ids = question_ids
+        self.since = timezone.now()
+        self.seen = {}
+        self.beat = time.monotonic()
+
+    def step(self):
+        now = timezone.now()
+        chunks = []
+        for update in _changed_since(self.since - POLL_OVERLAP, self.question_ids):
+            if self.seen.get(update["question"]) != update["at"]:
+                self.seen[update["question"]] = update["at"]
+                chunks.append(live.sse(update, "forecast"))
+        self.since = now
+        if time.monotonic() - self.beat > HEARTBEAT_SECONDS:
+            self.beat = time.monotonic()
+            chunks.append(b": keep-alive\n\n")
+        return chunks

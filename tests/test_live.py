@@ -18,6 +18,8 @@ import pytest
 from django.conf import settings
 from rest_framework.authtoken.models import Token
 
+from forecasts import forecasting
+from tests.client_helpers import committed
 from tests.factories import QuestionFactory, UserFactory
 
 LIVE_REDIS_URL = os.environ.get("TEST_LIVE_REDIS_URL", "redis://127.0.0.1:6379/10")
@@ -160,3 +162,51 @@ def test_an_open_question_page_points_its_bars_at_the_stream(client):
     assert "js/live.js" in page
     assert f'data-option="{question.options.first().pk}"' in page
     assert client.get("/live/questions/no-such-question/").status_code == 404
+
+
+def sse_payloads(chunks):
+    return [
+        json.loads(line[6:])
+        for chunk in chunks
+        for line in chunk.decode().splitlines()
+        if line.startswith("data: ")
+    ]
+
+
+@pytest.mark.django_db
+def test_without_redis_a_stream_polls_the_database(client, settings):
+    """`make run` has no Redis, and runserver is WSGI: the stream still follows."""
+    settings.LIVE_REDIS_URL = ""
+    settings.LIVE_POLL_SECONDS = 0.05
+    settings.LIVE_STREAM_SECONDS = 1
+    question = QuestionFactory(slug="crossing", options=["A", "B"])
+    a, b = question.options.values_list("pk", flat=True)
+    response = client.get("/live/questions/crossing/")
+    assert response["Content-Type"] == "text/event-stream"
+    assert response["Cache-Control"] == "no-cache"
+    chunks = iter(response.streaming_content)
+    assert next(chunks) == b"retry: 2000\n\n"
+    assert sse_payloads([next(chunks)])[0]["forecaster_count"] == 0
+    forecasting.record_forecast(UserFactory(), question.pk, {a: 0.3, b: 0.7})
+    updates = sse_payloads(chunks)  # until the stream ends, after LIVE_STREAM_SECONDS
+    assert updates[-1]["forecaster_count"] == 1
+    assert [o["percent"] for o in updates[-1]["options"]] == [30, 70]
+
+
+@pytest.mark.django_db
+def test_with_redis_a_wsgi_stream_gets_the_published_update(client, settings):
+    where = urlsplit(LIVE_REDIS_URL)
+    try:
+        socket.create_connection((where.hostname, where.port or 6379), timeout=0.2).close()
+    except OSError:
+        pytest.skip(f"needs Redis at {LIVE_REDIS_URL} (set TEST_LIVE_REDIS_URL)")
+    settings.LIVE_REDIS_URL = LIVE_REDIS_URL
+    question = QuestionFactory(slug="crossing", options=["A", "B"])
+    a, b = question.options.values_list("pk", flat=True)
+    chunks = iter(client.get("/live/questions/").streaming_content)
+    assert next(chunks) == b"retry: 2000\n\n"  # subscribed from here on
+    with committed():
+        forecasting.record_forecast(UserFactory(), question.pk, {a: 0.9, b: 0.1})
+    update = sse_payloads([next(chunks)])[0]
+    assert update["slug"] == "crossing"
+    assert [o["percent"] for o in update["options"]] == [90, 10]
