@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 
 import redis
 import redis.asyncio
@@ -43,13 +44,22 @@ def _client():
     return _clients[url]
 
 
+_quiet_until = 0.0
+QUIET_SECONDS = 5
+
+
 def publish(channel, payload):
-    """Send `payload` (JSON-able) to every subscriber of `channel`, on any server."""
-    if not enabled():
+    """Send `payload` (JSON-able) to every subscriber of `channel`, on any server.
+
+    Fail fast and safe: Redis down means no live push, never a slow or failed write; after
+    a failure the next QUIET_SECONDS do not even try."""
+    global _quiet_until
+    if not enabled() or time.monotonic() < _quiet_until:
         return
     try:
         _client().publish(PREFIX + channel, json.dumps(payload, separators=(",", ":")))
     except redis.RedisError as error:
+        _quiet_until = time.monotonic() + QUIET_SECONDS
         logger.warning("live update not published (%s): %s", channel, error)
 
 

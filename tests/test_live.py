@@ -210,3 +210,15 @@ def test_with_redis_a_wsgi_stream_gets_the_published_update(client, settings):
     update = sse_payloads([next(chunks)])[0]
     assert update["slug"] == "crossing"
     assert [o["percent"] for o in update["options"]] == [90, 10]
+
+
+@pytest.mark.django_db
+def test_a_dead_redis_never_fails_or_slows_a_forecast(settings):
+    settings.LIVE_REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    question = QuestionFactory(options=["A", "B"])
+    a, b = question.options.values_list("pk", flat=True)
+    started = time.monotonic()
+    for _ in range(3):
+        with committed():
+            forecasting.record_forecast(UserFactory(), question.pk, {a: 0.5, b: 0.5})
+    assert time.monotonic() - started < 2  # one failed connection, then quiet
