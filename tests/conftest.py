@@ -122,3 +122,9 @@ def _use_tasks(settings, backend):
         settings.TASKS = {"default": backend}
     task_backends._settings = task_backends.settings = task_backends.configure_settings(None)
     task_backends._connections = Local(task_backends.thread_critical)
+
+
+@pytest.fixture(autouse=True)
+def short_live_streams(settings):
+    """A page under test (browser tests) may open a live stream: let it end soon."""
+    settings.LIVE_STREAM_SECONDS = 10
