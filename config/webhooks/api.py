@@ -1,6 +1,7 @@
 """/api/v1/webhooks/: a client's own endpoints (nobody sees anyone else's), and their
 recent deliveries."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -42,8 +43,8 @@ class EndpointSerializer(serializers.ModelSerializer):
     def validate_url(self, url):
         try:
             check_url(url)
-        except Exception as error:
-            raise serializers.ValidationError(getattr(error, "messages", [str(error)])) from None
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
         return url
 
     def validate_event_types(self, types):
