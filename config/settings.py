@@ -181,7 +181,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Background work: Django's tasks framework (config/tasks.py). `database` keeps tasks in
 # the database and `manage.py db_worker` runs them; `redis` keeps them in Redis streams
-# (TASKS_REDIS_URL, default REDIS_URL) and `manage.py run_redis_tasks` runs them;
+# (TASKS_REDIS_URL, default REDIS_URL) and `run_redis_tasks --continuous` runs them;
 # `immediate` runs each in the caller (tests).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
 if TASKS_BACKEND == "database":

@@ -6,6 +6,7 @@ import socket
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 
 # A real Redis for the tests that need one; they are skipped, with the reason, when none
 # answers. Database 9 of the local server by default: the benchmark uses 3 and 4.
@@ -111,6 +112,31 @@ def immediate_tasks(settings):
 def database_tasks(settings):
     """Tasks stored in the database (django-tasks-db), run by `run_worker()`."""
     _use_tasks(settings, {"BACKEND": "django_tasks_db.DatabaseBackend"})
+
+
+@pytest.fixture
+def redis_tasks(settings):
+    """Tasks in Redis streams (django-tasks-redis) on database 11 of the test Redis; the
+    test runs them with django_tasks_redis.executor.process_tasks()."""
+    url = TEST_REDIS_URL.rsplit("/", 1)[0] + "/11"
+    where = urlsplit(url)
+    try:
+        socket.create_connection((where.hostname, where.port or 6379), timeout=0.2).close()
+    except OSError:
+        pytest.skip(f"needs Redis at {url} (set TEST_REDIS_URL to one)")
+    prefix = f"forecast-desk-tests-{os.getpid()}"
+    _use_tasks(
+        settings,
+        {
+            "BACKEND": "django_tasks_redis.backends.RedisTaskBackend",
+            "OPTIONS": {"REDIS_URL": url, "REDIS_KEY_PREFIX": prefix},
+        },
+    )
+    yield
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
 
 
 def _use_tasks(settings, backend):

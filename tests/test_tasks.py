@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
+from django_tasks_redis.executor import process_tasks
 
 from config import tasks
 from config.mail import send_mail_later
@@ -75,3 +76,13 @@ def test_mail_waits_for_the_worker(database_tasks):
     assert mail.outbox == []
     run_worker()
     assert [m.subject for m in mail.outbox] == ["Subject"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_redis_backend_runs_the_same_tasks(redis_tasks):
+    """TASKS_BACKEND=redis: django-tasks-redis on Django's own tasks framework."""
+    question = QuestionFactory(options=["A", "B"])
+    outcomes.resolve(question, question.options.get(label="A"), "A.")
+    assert not Score.objects.exists()
+    process_tasks()
+    assert Score.objects.filter(question=question, user=None).exists()
