@@ -3,7 +3,8 @@
 Which backend runs tasks is one setting (TASKS_BACKEND, see config/settings.py):
 `database` (django-tasks-db: tasks are rows, `manage.py db_worker` runs them; the
 default, needs nothing but the database), `redis` (django-tasks-redis: Redis streams,
-`manage.py run_redis_tasks --continuous`; for scale), or `immediate` (run in the caller, as tests do).
+`manage.py run_redis_tasks --continuous`; for scale), or `immediate` (run in the
+caller, as tests do).
 
 Django's framework has no retries of its own: a task that wants them calls
 `retry_later()` from its failure path, which enqueues the next attempt after an
