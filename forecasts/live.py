@@ -118,7 +118,7 @@ async def _async_events(question_ids):
     yield RETRY
     poll = _Poll(question_ids)
     if question_ids:
-        yield live.sse(await sync_to_async(_current)(question_ids[0]), "forecast")
+        yield live.sse(poll.saw(await sync_to_async(_current)(question_ids[0])), "forecast")
     while time.monotonic() < deadline:
         await asyncio.sleep(settings.LIVE_POLL_SECONDS)
         for chunk in await sync_to_async(poll.step)():
@@ -146,7 +146,7 @@ def _sync_events(question_ids):
     yield RETRY
     poll = _Poll(question_ids)
     if question_ids:
-        yield live.sse(_current(question_ids[0]), "forecast")
+        yield live.sse(poll.saw(_current(question_ids[0])), "forecast")
     while time.monotonic() < deadline:
         time.sleep(settings.LIVE_POLL_SECONDS)
         yield from poll.step()
@@ -162,6 +162,11 @@ class _Poll:
         self.since = timezone.now()
         self.seen = {}
         self.beat = time.monotonic()
+
+    def saw(self, update):
+        """`update` was sent already (the current state a stream starts with)."""
+        self.seen[update["question"]] = update["at"]
+        return update
 
     def step(self):
         now = timezone.now()
