@@ -15,6 +15,7 @@ from datetime import timedelta
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connection
 from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
 
@@ -61,6 +62,22 @@ def state_of(question):
     return payload(question, probabilities, question.updated_at)
 
 
+def _released(read):
+    """`read` whose database connection is given back once it ran: a stream stays open
+    for minutes and must not hold a connection all that time (outside a transaction, as
+    in a test's, where there is nothing to give back)."""
+
+    def run(*args):
+        try:
+            return read(*args)
+        finally:
+            if not connection.in_atomic_block:
+                connection.close()
+
+    return run
+
+
+@_released
 def _changed_since(since, question_ids):
     questions = Question.objects.visible().filter(updated_at__gt=since).prefetch_related("options")
     if question_ids is not None:
@@ -68,6 +85,7 @@ def _changed_since(since, question_ids):
     return [state_of(q) for q in questions.order_by("updated_at")]
 
 
+@_released
 def _current(question_id):
     return state_of(Question.objects.prefetch_related("options").get(pk=question_id))
 
