@@ -29,6 +29,7 @@ from tests.factories import (
 )
 
 PACKAGE = "forecast_desk_client"
+CLOSE = {"Connection": "close"}
 
 
 @pytest.fixture(scope="session")
@@ -101,12 +102,19 @@ def test_a_generated_client_calls_every_operation_in_every_state(generated, live
     ops = {name: importlib.import_module(f"{PACKAGE}.api.v1.{name}") for name in _operations()}
     questions, reader = every_state()
     editor = EditorFactory(password="correct horse battery staple")
-    anonymous = generated.Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    # Connection: close, so no server thread (and its database connection) outlives the test.
+    anonymous = generated.Client(
+        base_url=live_server.url, raise_on_unexpected_status=True, headers=CLOSE
+    )
 
     def signed_in(user):
         token = Token.objects.get_or_create(user=user)[0].key
         return generated.AuthenticatedClient(
-            base_url=live_server.url, token=token, prefix="Token", raise_on_unexpected_status=True
+            base_url=live_server.url,
+            token=token,
+            prefix="Token",
+            raise_on_unexpected_status=True,
+            headers=CLOSE,
         )
 
     as_editor, as_reader = signed_in(editor), signed_in(reader)
