@@ -35,10 +35,14 @@ $(AXE):
 
 install: $(INSTALLED) $(AXE)
 
-## Serve the demo newsroom on SQLite at http://127.0.0.1:$(PORT)
+## Serve the demo newsroom on SQLite at http://127.0.0.1:$(PORT), with a task worker
+## (scoring, mail, webhooks) and the minute clock beside it; both stop with the server.
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
+	@$(DEV_ENV) $(BIN)/python manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	( while sleep 60; do $(DEV_ENV) $(BIN)/python manage.py fire_due_events >/dev/null; done ) & clock=$$!; \
+	trap 'kill $$worker $$clock 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## The whole suite on PostgreSQL: DATABASE_URL, else a throwaway cluster from the local

@@ -107,6 +107,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "imagekit",
+    "django_tasks_db",
+    "config.webhooks",
     "news",
     "forecasts",
 ]
@@ -147,6 +149,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "config.context_processors.site",
             ],
+            # {% oembed_discovery %} in base.html (config/oembed.py).
+            "libraries": {"oembed": "config.oembed"},
         },
     },
 ]
@@ -250,6 +254,49 @@ if os.environ.get("EMAIL_HOST"):
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsroom@localhost")
+
+# Where the site is, for absolute links made off the request path (webhook payloads).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Background work: Django's tasks framework (config/tasks.py). `database` keeps tasks in
+# the database and `manage.py db_worker` runs them; `redis` keeps them in Redis streams
+# (TASKS_REDIS_URL, default REDIS_URL) and `run_redis_tasks --continuous` runs them;
+# `immediate` runs each in the caller (tests).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
+if TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASKS_BACKEND == "redis":
+    INSTALLED_APPS.append("django_tasks_redis")
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_redis.backends.RedisTaskBackend",
+            "OPTIONS": {"REDIS_URL": os.environ.get("TASKS_REDIS_URL") or REDIS_URL},
+        }
+    }
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+else:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be database, redis or immediate; got {TASKS_BACKEND!r}"
+    )
+# Tasks that fail (mail, scoring) are tried again after TASK_RETRY_SECONDS, doubling.
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)
+TASK_RETRY_SECONDS = env_int("TASK_RETRY_SECONDS", 30)
+
+# Webhooks (config/webhooks/).
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 30)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 20)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_FORECAST_MOVE_POINTS = env_int("WEBHOOK_FORECAST_MOVE_POINTS", 10)
+# Private and loopback receivers (and http:// to localhost): development only.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
+
+# Live updates (config/live.py): Redis pub/sub across app servers; without Redis the
+# streams poll the database every LIVE_POLL_SECONDS.
+LIVE_REDIS_URL = os.environ.get("LIVE_REDIS_URL", REDIS_URL)
+LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 1)
+LIVE_STREAM_SECONDS = env_int("LIVE_STREAM_SECONDS", 600)
 
 LANGUAGE_CODE = "en-us"
 # Stored in UTC; shown in DJANGO_TIME_ZONE (UTC by default, as the captured page was).
@@ -374,7 +421,7 @@ REST_FRAMEWORK = {
         "config.api.throttles.AnonymousThrottle",
         "config.api.throttles.ReaderThrottle",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.errors.handle_exception",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
@@ -389,6 +436,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # A question's status reads as any of four values but is written as one of two: two
+    # enums, which drf-spectacular would otherwise give one name (forecasts/api).
+    "ENUM_NAME_OVERRIDES": {
+        "QuestionStatusEnum": ["draft", "published", "resolved", "annulled"],
+        "QuestionWritableStatusEnum": ["draft", "published"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.schema.add_error_responses",

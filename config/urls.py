@@ -10,10 +10,11 @@ from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.defaults import page_not_found
 
-from config import accounts, outages
+from config import accounts, oembed, outages
 from config.api.errors import api_400, api_404, api_500
 from config.bad_requests import explain
 from config.request_id import current_request_id
+from forecasts import live
 from forecasts.feeds import QuestionsAtomFeed, QuestionsFeed
 from forecasts.urls import reader_patterns
 from news.feeds import StoriesAtomFeed, StoriesFeed
@@ -87,6 +88,10 @@ urlpatterns = [
     path("feeds/questions/atom/", QuestionsAtomFeed(), name="feed-questions-atom"),
     path("admin/", admin.site.urls),
     path("api/", include("config.api.urls")),
+    path("oembed", oembed.oembed, name="oembed"),
+    # Server-Sent Events: serve /live/ with the ASGI app (config.asgi) in production.
+    path("live/questions/", live.questions_stream, name="live-questions"),
+    path("live/questions/<slug:slug>/", live.question_stream, name="live-question"),
     path("accounts/", include(accounts.urlpatterns)),
     path("", include((reader_patterns, "readers"))),
     path("questions/", include("forecasts.urls")),

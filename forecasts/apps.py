@@ -22,3 +22,11 @@ class ForecastsConfig(AppConfig):
             model = self.get_model(name)
             post_save.connect(bump, sender=model, dispatch_uid=f"bump-save-{name}")
             post_delete.connect(bump, sender=model, dispatch_uid=f"bump-del-{name}")
+        # Webhooks: a question saved as published is announced once (forecasts.events).
+        from forecasts import events
+
+        post_save.connect(
+            events.on_question_saved,
+            sender=self.get_model("Question"),
+            dispatch_uid="webhook-question-published",
+        )

@@ -8,6 +8,7 @@ is in forecasts.maths; rebuilding the sums from scratch is forecasts.recompute.
 
 import math
 from datetime import timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -25,6 +26,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from config.versions import bump_forecasts
+from forecasts import live
 from forecasts.maths import community_probabilities
 from forecasts.models import (
     PROBABILITY_MAX,
@@ -123,8 +125,11 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None,
         deltas = {option_id: value - old.get(option_id, 0.0) for option_id, value in given.items()}
         newcomer = 0 if old else 1
         forecast_id, sums, count = _write(user, question, given, deltas, newcomer, now)
-        take_snapshot(question.pk, [(o.pk, sums[o.pk]) for o in options], count, now)
+        question.forecaster_count = count
+        state = take_snapshot(question.pk, [(o.pk, sums[o.pk]) for o in options], count, now)
         transaction.on_commit(bump_forecasts)
+        # Live streams and the "forecast moved" webhook: one PUBLISH and one cache read.
+        transaction.on_commit(partial(live.announce, question, state, now))
     forecast = Forecast(pk=forecast_id, user=user, question=question, created_at=now)
     forecast.given = given
     return forecast
@@ -234,7 +239,8 @@ def take_snapshot(question_id, sums, forecaster_count, now):
     points an hour.
 
     Within one slot of the hour the latest state replaces the slot's snapshot, so a busy
-    question keeps a bounded history while a quiet one keeps every change.
+    question keeps a bounded history while a quiet one keeps every change. Returns the
+    state recorded ({"forecaster_count", "probabilities": {option id: p}}).
     """
     values = community_probabilities([total for _, total in sums], forecaster_count)
     state = {
@@ -248,3 +254,4 @@ def take_snapshot(question_id, sums, forecaster_count, now):
     )
     if not in_slot.update(taken_at=now, **state):
         ForecastSnapshot.objects.create(question_id=question_id, taken_at=now, **state)
+    return state

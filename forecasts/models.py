@@ -99,6 +99,16 @@ class QuestionQuerySet(models.QuerySet):
                 return self.annulled()
         return self.filter(state_condition(state, now))
 
+    def in_list(self, name, now=None):
+        """The questions of a list readers and clients pick by name: a state of
+        in_state(), or "closing" (closing_soon()) or "all" (as they are). The web's tabs
+        (/questions/?state=) and the API's `state` filter both use it."""
+        if name == "closing":
+            return self.closing_soon(now)
+        if name == "all":
+            return self
+        return self.in_state(name, now)
+
     def open(self, now=None):
         """Published, opened and not closed yet: taking forecasts. Closing first."""
         return self.filter(state_condition(Question.State.OPEN, now)).order_by("closes_at", "pk")

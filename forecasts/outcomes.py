@@ -3,9 +3,14 @@
 The one place these rules live, for the admin's actions and pages and the API alike.
 Each locks the question's row and checks its state again inside the transaction, so of
 two editors resolving at the same moment exactly one wins; the other gets a Conflict
-naming the outcome that stands (a 409 in the API, a form error in the admin). Resolving
-scores every forecaster (forecasts.scoring) in the same transaction; annulling removes
-any scores, since an annulled question scores nothing.
+naming the outcome that stands (a 409 in the API, a form error in the admin).
+
+Resolving is atomic on its own: the outcome is written and committed, and scoring every
+forecaster (forecasts.scoring) runs in the background once it has committed
+(forecasts.tasks.score_resolved_question), so the scores follow within moments; scoring
+is idempotent, so a retried task cannot score twice. Annulling removes any scores in the
+same transaction, since an annulled question scores nothing. Each change fires its
+webhook event once committed (forecasts.events).
 """
 
 from datetime import timedelta
@@ -16,8 +21,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from config.conflicts import Conflict
+from config.tasks import enqueue_on_commit
+from forecasts import events
 from forecasts.models import Question
-from forecasts.scoring import score_question
+from forecasts.tasks import score_resolved_question
 
 # What _settle writes: nothing an editor may be changing in the form at the same time.
 OUTCOME_FIELDS = ["status", "resolved_option", "resolved_at", "resolution_note", "closes_at"]
@@ -32,6 +39,7 @@ def close(question, now=None):
             raise _not_open(locked, f'"{locked}" is not open, so it cannot be closed', "closed")
         locked.closes_at = now
         locked.save(update_fields=["closes_at", "updated_at"])
+        events.question_closed(locked)
     _copy(locked, question)
 
 
@@ -44,7 +52,7 @@ def resolve(question, option, note="", now=None):
         if option is None or option.question_id != locked.pk:
             raise ValidationError({"resolved_option": "Pick one of this question's options."})
         _settle(locked, Question.Status.RESOLVED, option, note, now)
-        score_question(locked)
+        enqueue_on_commit(score_resolved_question, locked.pk)
     _copy(locked, question)
 
 
@@ -56,6 +64,7 @@ def annul(question, note="", now=None):
             raise _not_open(locked, f'"{locked}" cannot be annulled', "annulled")
         _settle(locked, Question.Status.ANNULLED, None, note, now)
         locked.scores.all().delete()
+        events.question_annulled(locked)
     _copy(locked, question)
 
 

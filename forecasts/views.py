@@ -54,13 +54,9 @@ def question_list(request):
     if state not in TABS:
         # Never open on an empty tab when another has questions.
         state = next((key for key in TABS if counts[key]), "open")
-    match state:
-        case "closing":
-            listed = questions.closing_soon()
-        case "all":
-            listed = questions.order_by("-opens_at", "-pk")
-        case _:
-            listed = questions.in_state(state)
+    listed = questions.in_list(state)
+    if state == "all":
+        listed = listed.order_by("-opens_at", "-pk")
     paginator = CountingOncePaginator(
         listed.with_options().with_day_change(),
         PAGE_SIZE,

@@ -24,7 +24,9 @@ class LinkedQuestionSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="question.id", read_only=True)
     slug = serializers.CharField(source="question.slug", read_only=True)
     title = serializers.CharField(source="question.title", read_only=True)
-    state = serializers.CharField(source="question.state", read_only=True)
+    state = serializers.ChoiceField(
+        source="question.state", choices=Question.State.values, read_only=True
+    )
 
     class Meta:
         model = StoryQuestion

@@ -23,3 +23,11 @@ class NewsConfig(AppConfig):
             sender=self.get_model("Story").topics.through,
             dispatch_uid="bump-m2m",
         )
+        # Webhooks: a story saved live is announced once (news.events).
+        from news import events
+
+        post_save.connect(
+            events.on_story_saved,
+            sender=self.get_model("Story"),
+            dispatch_uid="webhook-story-published",
+        )

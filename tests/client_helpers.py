@@ -5,6 +5,7 @@ import re
 import threading
 
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 
@@ -91,3 +92,10 @@ def at_once(*calls):
     for thread in threads:
         thread.join()
     return results
+
+
+def committed():
+    """Run the block's on-commit callbacks as if it committed (in a test's transaction,
+    nothing does): the background tasks it enqueues (scoring, mail, webhooks) then run,
+    on the immediate backend the tests use."""
+    return TestCase.captureOnCommitCallbacks(execute=True)

@@ -13,6 +13,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 
 # A real Redis for the tests that need one; they are skipped, with the reason, when none
 # answers. Database 9 of the local server by default: the benchmark uses 3 and 4.
@@ -66,15 +67,6 @@ def editor(client, db):
 def fast_passwords(settings):
     """Tests make many accounts; the production hasher is slow on purpose."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def background_jobs_run_at_once(monkeypatch):
-    """Background jobs (config.background) run in the test's own thread and transaction,
-    so their writes and mail are there when the request returns."""
-    from config import background
-
-    monkeypatch.setattr(background, "jobs", background.ImmediateJobs())
 
 
 @pytest.fixture(autouse=True)
@@ -310,3 +302,61 @@ def hung_database(django_db_blocker, silent_listener):
         yield hung
         hung.close()
     connections["default"] = real
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    """Background tasks run in the caller (django.tasks' immediate backend), once the
+    transaction commits: tests see their effects without a worker. Tests of the
+    database-backed worker switch back with `database_tasks`."""
+    _use_tasks(settings, {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"})
+    yield
+    _use_tasks(settings, None)
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Tasks stored in the database (django-tasks-db), run by `run_worker()`."""
+    _use_tasks(settings, {"BACKEND": "django_tasks_db.DatabaseBackend"})
+
+
+@pytest.fixture
+def redis_tasks(settings):
+    """Tasks in Redis streams (django-tasks-redis) on database 11 of the test Redis; the
+    test runs them with django_tasks_redis.executor.process_tasks()."""
+    url = TEST_REDIS_URL.rsplit("/", 1)[0] + "/11"
+    where = urlsplit(url)
+    try:
+        socket.create_connection((where.hostname, where.port or 6379), timeout=0.2).close()
+    except OSError:
+        pytest.skip(f"needs Redis at {url} (set TEST_REDIS_URL to one)")
+    prefix = f"forecast-desk-tests-{os.getpid()}"
+    _use_tasks(
+        settings,
+        {
+            "BACKEND": "django_tasks_redis.backends.RedisTaskBackend",
+            "OPTIONS": {"REDIS_URL": url, "REDIS_KEY_PREFIX": prefix},
+        },
+    )
+    yield
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+
+
+def _use_tasks(settings, backend):
+    """Django does not reset its task backends when TASKS changes; do it here."""
+    from asgiref.local import Local
+    from django.tasks import task_backends
+
+    if backend is not None:
+        settings.TASKS = {"default": backend}
+    task_backends._settings = task_backends.settings = task_backends.configure_settings(None)
+    task_backends._connections = Local(task_backends.thread_critical)
+
+
+@pytest.fixture(autouse=True)
+def short_live_streams(settings):
+    """A page under test (browser tests) may open a live stream: let it end soon."""
+    settings.LIVE_STREAM_SECONDS = 10

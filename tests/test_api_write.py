@@ -8,7 +8,7 @@ from django.utils import timezone
 from forecasts import outcomes
 from forecasts.models import Option, Question, Score
 from news.models import Story
-from tests.client_helpers import api_client
+from tests.client_helpers import api_client, committed
 from tests.factories import (
     EditorFactory,
     ForecastFactory,
@@ -157,11 +157,12 @@ def test_close_resolve_and_annul_through_the_api():
     )
     assert bad.status_code == 400
     assert "option" in bad.json()["error"]["fields"]
-    response = editor.post(
-        f"/api/v1/questions/{question.slug}/resolve/",
-        {"option": winner.pk, "note": "B it was."},
-        format="json",
-    )
+    with committed():  # scoring runs once the resolution commits
+        response = editor.post(
+            f"/api/v1/questions/{question.slug}/resolve/",
+            {"option": winner.pk, "note": "B it was."},
+            format="json",
+        )
     assert response.json()["resolution"]["option"]["label"] == "B"
     assert Score.objects.filter(question=question).exists()
     again = editor.post(f"/api/v1/questions/{question.slug}/annul/", {}, format="json")
@@ -239,10 +240,11 @@ def test_resolving_on_an_option_added_after_forecasts_scores_it_as_zero():
     ids = [o.pk for o in question.options.all()]
     forecasting.record_forecast(reader, question.pk, dict(zip(ids, [0.6, 0.4], strict=True)))
     late = Option.objects.create(question=question, label="C", position=2)
-    response = as_user(EditorFactory()).post(
-        f"/api/v1/questions/{question.slug}/resolve/", {"option": late.pk, "note": "C."},
-        format="json",
-    )  # fmt: skip
+    with committed():
+        response = as_user(EditorFactory()).post(
+            f"/api/v1/questions/{question.slug}/resolve/", {"option": late.pk, "note": "C."},
+            format="json",
+        )  # fmt: skip
     assert response.status_code == 200, response.content
     score = Score.objects.get(user=reader)
     assert score.brier == pytest.approx(0.36 + 0.16 + 1)

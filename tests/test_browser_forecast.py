@@ -23,6 +23,15 @@ def fill(browser, values):
         field.send_keys(value)
 
 
+def submit(browser, wait):
+    """Send the forecast form and wait for the page it leads to (not the old page's
+    message: the page before may carry one too)."""
+    button = browser.find_element(By.CSS_SELECTOR, ".forecast button[type=submit]")
+    button.click()
+    wait.until(ec.staleness_of(button))
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".message--success")))
+
+
 def test_reader_signs_up_forecasts_and_changes_the_forecast(live_server):
     question = QuestionFactory(title="Will Iraq close the Al-Qaim crossing?", binary=True)
     browser = chromium(width=1280, height=900)
@@ -46,18 +55,13 @@ def test_reader_signs_up_forecasts_and_changes_the_forecast(live_server):
         screenshot(browser, "forecast-typing")
         fill(browser, ["70", "30"])
         assert total.text == "100.0%"
-        browser.find_element(By.CSS_SELECTOR, ".forecast button[type=submit]").click()
-        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".message--success")))
+        submit(browser, wait)
         assert percents(browser) == ["70%", "30%"]
         assert "1 forecaster" in browser.find_element(By.CSS_SELECTOR, ".question__state").text
         screenshot(browser, "forecast-saved")
 
         fill(browser, ["25", "75"])
-        saved = browser.find_element(By.CSS_SELECTOR, ".message--success")
-        browser.find_element(By.CSS_SELECTOR, ".forecast button[type=submit]").click()
-        # The page before carries a success message too: wait for it to go first.
-        wait.until(ec.staleness_of(saved))
-        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".message--success")))
+        submit(browser, wait)
         assert percents(browser) == ["25%", "75%"]
         assert "1 forecaster" in browser.find_element(By.CSS_SELECTOR, ".question__state").text
         screenshot(browser, "forecast-changed")

@@ -3,6 +3,7 @@ Retry-After within seconds, /readyz says so, and the site recovers by itself."""
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -139,7 +140,7 @@ def settings_with(**env):
         env={
             "PATH": os.environ["PATH"],
             "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_SECRET_KEY": "x" * 50,
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             **env,
         },
         capture_output=True,
@@ -187,7 +188,7 @@ def frozen_database_site(db, django_db_blocker):
         cwd=ROOT,
         env={
             "PATH": os.environ["PATH"],
-            "DJANGO_SECRET_KEY": "x" * 50,
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_SECURE_SSL": "0",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_LOG_LEVEL": "ERROR",

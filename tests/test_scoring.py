@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from forecasts import forecasting, outcomes, scoring
 from forecasts.models import Forecast, ForecastProbability, Question, Score
-from tests.client_helpers import text_of
+from tests.client_helpers import committed, text_of
 from tests.factories import QuestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,8 @@ def test_resolution_scores_every_forecaster_and_the_community():
     first, second = UserFactory(), UserFactory()
     forecasting.record_forecast(first, question.pk, shares(question, 0.7, 0.2, 0.1))
     forecasting.record_forecast(second, question.pk, shares(question, 0.2, 0.5, 0.3))
-    outcomes.resolve(question, question.options.get(label="A"), "A happened.")
+    with committed():
+        outcomes.resolve(question, question.options.get(label="A"), "A happened.")
     mine = Score.objects.get(user=first)
     assert mine.brier == pytest.approx(0.09 + 0.04 + 0.01)
     assert mine.log_score == pytest.approx(math.log(0.7))
@@ -47,7 +48,8 @@ def test_the_forecast_that_stood_at_close_is_the_one_scored():
     )
     for option, value in zip(question.options.all(), (0.01, 0.99), strict=True):
         ForecastProbability.objects.create(forecast=late, option=option, probability=value)
-    outcomes.resolve(question, question.options.get(label="Yes"))
+    with committed():
+        outcomes.resolve(question, question.options.get(label="Yes"))
     score = Score.objects.get(user=reader)
     assert score.brier == pytest.approx(0.04 + 0.04)
 
@@ -65,7 +67,8 @@ def test_annulled_questions_score_nothing():
 
 def test_a_question_nobody_forecast_scores_the_communitys_even_split():
     question = QuestionFactory(options=["A", "B", "C", "D"])
-    outcomes.resolve(question, question.options.first())
+    with committed():
+        outcomes.resolve(question, question.options.first())
     community = Score.objects.get()
     assert community.user is None
     assert community.brier == pytest.approx(0.75)  # (0.75)² + 3 * (0.25)²
@@ -76,7 +79,8 @@ def resolved_with(forecasts, outcome=0, options=("A", "B")):
     question = QuestionFactory(options=list(options))
     for reader, values in forecasts.items():
         forecasting.record_forecast(reader, question.pk, shares(question, *values))
-    outcomes.resolve(question, list(question.options.all())[outcome])
+    with committed():
+        outcomes.resolve(question, list(question.options.all())[outcome])
     return question
 
 
@@ -160,8 +164,9 @@ def test_leaderboard_says_scored_where_it_means_scored(client):
 
 def test_track_record_counts_resolved_questions_even_before_they_are_scored(client):
     question = QuestionFactory(options=["A", "B"])
-    outcomes.resolve(question, question.options.first())
-    # Resolved the way an import or the demo loader does it: no scores are made.
+    with committed():  # scoring is a task, enqueued once the resolution commits
+        outcomes.resolve(question, question.options.first())
+    # Resolved without scoring (as if the scoring task had not run yet).
     unscored = QuestionFactory(options=["A", "B"])
     Question.objects.filter(pk=unscored.pk).update(
         status=Question.Status.RESOLVED,

@@ -1,8 +1,38 @@
-"""drf-spectacular additions: the error shape on every operation, and nested lists'
-length limits (config.api.urls imports this module so the extension is registered)."""
+"""How the schema is made: anonymous access declared where it is allowed, nested lists'
+length limits, and the error shape documented on every operation (drf-spectacular
+extensions and postprocessing; config.api.urls imports this module so the extension is
+registered)."""
 
+from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import permissions
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's, plus `security: […, {}]` (anonymous allowed) on every read whose
+    permission lets anonymous clients read: generated clients then call it without a
+    token."""
+
+    def get_auth(self):
+        auths = super().get_auth()
+        if {} not in auths and self._anonymous_allowed():
+            auths.append({})
+        return auths
+
+    def _anonymous_allowed(self):
+        safe = self.method in permissions.SAFE_METHODS
+        for permission in self.view.get_permissions():
+            anonymous_reads = isinstance(
+                permission,
+                (
+                    permissions.IsAuthenticatedOrReadOnly,
+                    permissions.DjangoModelPermissionsOrAnonReadOnly,
+                ),
+            )
+            if not (isinstance(permission, permissions.AllowAny) or (safe and anonymous_reads)):
+                return False
+        return True
 
 
 class ListLengthExtension(OpenApiSerializerFieldExtension):

@@ -1,6 +1,9 @@
 """Question, option, forecast and history shapes for the API."""
 
 from django.db import transaction
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_choice_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.editing import edit_version
@@ -34,11 +37,35 @@ class OptionSerializer(serializers.ModelSerializer):
         return {"id": option.pk, "label": option.label, "position": option.position}
 
 
+class OutcomeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+
+
 class ResolutionSerializer(serializers.Serializer):
-    status = serializers.CharField()
-    option = serializers.DictField(allow_null=True)
+    status = serializers.ChoiceField(choices=Question.Status.values)
+    option = OutcomeSerializer(allow_null=True, help_text="The winning option, if resolved.")
     resolved_at = serializers.DateTimeField(allow_null=True)
     note = serializers.CharField(allow_blank=True)
+
+
+class QuestionStatusField(serializers.ChoiceField):
+    """A question's status: any of them when read, draft or published when written
+    (resolving and annulling have their own endpoints). The schema says so for each
+    direction (QuestionStatusFieldExtension)."""
+
+    WRITABLE = [Question.Status.DRAFT, Question.Status.PUBLISHED]
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=self.WRITABLE, **kwargs)
+
+
+class QuestionStatusFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = QuestionStatusField
+
+    def map_serializer_field(self, auto_schema, direction):
+        choices = QuestionStatusField.WRITABLE if direction == "request" else Question.Status
+        return build_choice_field(serializers.ChoiceField(choices=[c.value for c in choices]))
 
 
 def resolution_of(question):
@@ -60,11 +87,13 @@ class QuestionSerializer(serializers.ModelSerializer):
         max_length=MAX_OPTIONS,
         error_messages={"min_length": TOO_FEW_OPTIONS, "max_length": TOO_MANY_OPTIONS},
     )
-    state = serializers.SerializerMethodField(help_text="open, upcoming, closed, …")
-    status = serializers.ChoiceField(
-        choices=[Question.Status.DRAFT, Question.Status.PUBLISHED],
+    state = serializers.SerializerMethodField(
+        help_text="Derived from the status and the clock: draft, upcoming, open, closed, "
+        "resolved, annulled."
+    )
+    status = QuestionStatusField(
         required=False,
-        help_text="Resolve or annul with their own endpoints.",
+        help_text="Write draft or published; resolve or annul with their own endpoints.",
     )
     resolution = serializers.SerializerMethodField()
     stories = serializers.SerializerMethodField(
@@ -94,7 +123,8 @@ class QuestionSerializer(serializers.ModelSerializer):
             option["probability"], option["percent"] = shares[option["id"]]
         return data
 
-    def get_state(self, question) -> str:
+    @extend_schema_field(serializers.ChoiceField(choices=Question.State.values))
+    def get_state(self, question):
         return question.state().value
 
     def get_resolution(self, question) -> ResolutionSerializer(allow_null=True):

@@ -21,7 +21,9 @@ from forecasts.api import serializers as s
 from forecasts.models import Forecast, ForecastSnapshot, Question
 from news.models import Story, Topic
 
-STATES = ["open", "upcoming", "closed", "resolved", "annulled", "draft"]
+# The states of Question.objects.in_state(), and the web's own lists (LISTS in
+# forecasts/views.py): "closing" (open, closing within a week) and "all".
+STATES = ["open", "upcoming", "closed", "resolved", "annulled", "draft", "closing", "all"]
 INTERVALS = {"none": None, "hour": "hour", "day": "day"}
 
 
@@ -52,7 +54,7 @@ class QuestionFilter(django_filters.FilterSet):
         fields = ["state", "kind", "topic", "story", "closes_after", "closes_before", "q"]
 
     def filter_state(self, queryset, name, value):
-        return queryset.in_state(value)
+        return queryset.in_list(value)
 
     def filter_topic(self, queryset, name, topic):
         return queryset.about(topic)

@@ -17,7 +17,7 @@ from django.core.validators import URLValidator, validate_slug
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from forecasts import outcomes
+from forecasts import outcomes, scoring
 from forecasts.models import Option, Question, StoryQuestion, normalise_label
 from news.demo.report import Report, noun
 from news.models import Story, Topic
@@ -302,6 +302,8 @@ def _load_question(report, item, reset):
         outcomes.resolve(
             question, winner, resolution.get("note", ""), now=_parse(resolution["resolved_at"])
         )
+        # Scored now, not when the worker gets to it: the demo is whole when the command ends.
+        scoring.score_question(question)
         report.resolved[noun(Question)] += 1
     return question, True
 

@@ -28,7 +28,7 @@ from datetime import timedelta
 
 from django.utils import dateformat, timezone
 
-from forecasts import forecasting, outcomes
+from forecasts import forecasting, outcomes, scoring
 from forecasts.models import Forecast, Option, Question, StoryQuestion
 from news.demo import accounts
 from news.demo.report import noun
@@ -430,6 +430,8 @@ def _question(spec, readers, report, now):
     if spec.outcome:
         winner = next(option for option in options if option.label == spec.outcome)
         outcomes.resolve(question, winner, spec.note, now=settled_at)
+        # Scored now, not when the worker gets to it: the demo is whole when the command ends.
+        scoring.score_question(question)
         report.resolved[noun(Question)] += 1
     elif spec.annulled:
         outcomes.annul(question, spec.annulled, now=settled_at)
