@@ -228,6 +228,11 @@ LOGGING = {
 }
 
 SITE_NAME = os.environ.get("SITE_NAME", "Forecast Desk")
+# Review before publishing (config.workflow): reporters submit, editors publish. Off, as
+# before review existed, whoever may change a story or question may publish it. On by
+# default: the Editors group publishes as it always did, and a reporter's account can
+# never publish by accident.
+EDITORIAL_REVIEW = env_bool("EDITORIAL_REVIEW", default=True)
 # How long browsers and CDNs may reuse a public page (seconds); see config/http_cache.py.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 # Keep whole anonymous public responses in the cache (config.response_cache).

@@ -87,7 +87,7 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None)
             .prefetch_related("options")
             .first()
         )
-        if question is None or question.status == Question.Status.DRAFT:
+        if question is None or question.status in Question.UNPUBLISHED:
             raise ValidationError("There is no such question.")
         if question.state(now) != Question.State.OPEN:
             raise ValidationError("This question is not open for forecasts.")

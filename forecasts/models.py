@@ -48,8 +48,8 @@ PROBABILITY_MAX = 0.999
 
 class QuestionQuerySet(models.QuerySet):
     def visible(self):
-        """Questions readers may see: everything but drafts."""
-        return self.exclude(status=Question.Status.DRAFT)
+        """Questions readers may see: everything but drafts and questions in review."""
+        return self.exclude(status__in=Question.UNPUBLISHED)
 
     def visible_to(self, user):
         """What `user` may see: drafts too for those who may view or change questions in
@@ -66,6 +66,8 @@ class QuestionQuerySet(models.QuerySet):
         match state:
             case Question.State.DRAFT:
                 return self.filter(status=Question.Status.DRAFT)
+            case Question.State.IN_REVIEW:
+                return self.in_review()
             case Question.State.UPCOMING:
                 return self.upcoming(now)
             case Question.State.OPEN:
@@ -84,6 +86,10 @@ class QuestionQuerySet(models.QuerySet):
         return self.filter(
             status=Question.Status.PUBLISHED, opens_at__lte=now, closes_at__gt=now
         ).order_by("closes_at", "pk")
+
+    def in_review(self):
+        """Submitted for review and waiting for an editor (config.workflow)."""
+        return self.filter(status=Question.Status.IN_REVIEW)
 
     def upcoming(self, now=None):
         """Published but not open yet."""
@@ -127,6 +133,7 @@ class Question(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
         PUBLISHED = "published", "Published"
         RESOLVED = "resolved", "Resolved"
         ANNULLED = "annulled", "Annulled"
@@ -135,6 +142,7 @@ class Question(models.Model):
         """What a reader sees; derived from status and the clock, never stored."""
 
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
         UPCOMING = "upcoming", "Not open yet"
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
@@ -173,6 +181,9 @@ class Question(models.Model):
 
     objects = QuestionQuerySet.as_manager()
 
+    # Readers never see these (visible()); the database holds them to fewer rules.
+    UNPUBLISHED = (Status.DRAFT, Status.IN_REVIEW)
+
     # What an editor edits: its hash is the question's edit version (config.editing).
     # Readers' forecasts move forecaster_count and updated_at, never the version.
     EDITORIAL_FIELDS = [
@@ -182,13 +193,20 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["closes_at", "id"]
+        # Changing a question is neither publishing nor settling it: config.workflow.
+        permissions = [
+            ("publish_question", "Can publish questions and approve them in review"),
+            ("resolve_question", "Can close, resolve and annul questions"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind__in=["binary", "multiple_choice"]),
                 name="question_kind_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "published", "resolved", "annulled"]),
+                condition=models.Q(
+                    status__in=["draft", "in_review", "published", "resolved", "annulled"]
+                ),
                 name="question_status_valid",
             ),
             models.CheckConstraint(
@@ -296,6 +314,8 @@ class Question(models.Model):
     def state(self, now=None):
         if self.status == self.Status.DRAFT:
             return self.State.DRAFT
+        if self.status == self.Status.IN_REVIEW:
+            return self.State.IN_REVIEW
         if self.status == self.Status.RESOLVED:
             return self.State.RESOLVED
         if self.status == self.Status.ANNULLED:
@@ -321,6 +341,11 @@ class Question(models.Model):
         """Resolved or annulled: its outcome is final and the form no longer edits it."""
         return self.status in {self.Status.RESOLVED, self.Status.ANNULLED}
 
+    def publish(self, now=None):
+        """Readers see it from `opens_at` on (config.workflow decides who may publish)."""
+        self.status = self.Status.PUBLISHED
+        self.save(update_fields=["status", "updated_at"])
+
     def ensure_binary_options(self):
         """Give a yes/no question without options its "Yes" and "No"."""
         if self.kind == self.Kind.BINARY and not self.options.exists():
@@ -345,7 +370,7 @@ class Question(models.Model):
 
 class StoryQuestionQuerySet(models.QuerySet):
     def public(self):
-        return self.exclude(question__status=Question.Status.DRAFT)
+        return self.exclude(question__status__in=Question.UNPUBLISHED)
 
 
 def with_questions(stories, options=True):

@@ -49,6 +49,10 @@ class StoryQuerySet(models.QuerySet):
         """Published, with a publication time still to come."""
         return self.filter(status=Story.Status.PUBLISHED, published_at__gt=now or timezone.now())
 
+    def in_review(self):
+        """Submitted for review and waiting for an editor (config.workflow)."""
+        return self.filter(status=Story.Status.IN_REVIEW)
+
     def for_page(self):
         """The byline and topics a story page shows; its questions come from
         forecasts.models.with_questions()."""
@@ -58,6 +62,7 @@ class StoryQuerySet(models.QuerySet):
 class Story(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
         PUBLISHED = "published", "Published"
 
     headline = models.CharField(max_length=255)
@@ -97,9 +102,11 @@ class Story(models.Model):
     class Meta:
         ordering = ["-published_at", "-id"]
         verbose_name_plural = "stories"
+        # Changing a story is not publishing it: see config.workflow and config.roles.
+        permissions = [("publish_story", "Can publish stories and approve them in review")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "published"]),
+                condition=models.Q(status__in=["draft", "in_review", "published"]),
                 name="story_status_valid",
             ),
             models.CheckConstraint(
@@ -135,9 +142,9 @@ class Story(models.Model):
 
     @property
     def publication(self):
-        """Draft, Scheduled or Live: what an editor needs to know at a glance."""
-        if self.status == self.Status.DRAFT:
-            return "Draft"
+        """Draft, In review, Scheduled or Live: what an editor needs to know at a glance."""
+        if self.status != self.Status.PUBLISHED:
+            return self.get_status_display()
         return "Live" if self.is_live else "Scheduled"
 
     def publish(self, now=None):

@@ -1,5 +1,5 @@
 """Shared test setup: PostgreSQL-only skips, fast passwords, an empty cache per test,
-signed-in editors, and a real (or a dead) Redis for the tests that need one."""
+signed-in editors and reporters, and a real (or a dead) Redis for the tests that need one."""
 
 import os
 import socket
@@ -40,6 +40,16 @@ def editor(client, db):
     from tests.factories import EditorFactory
 
     user = EditorFactory()
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def reporter(client, db):
+    """A signed-in member of the Reporters group."""
+    from tests.factories import ReporterFactory
+
+    user = ReporterFactory()
     client.force_login(user)
     return user
 
