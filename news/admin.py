@@ -1,13 +1,13 @@
 """The editors' desk for stories and topics."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from reversion.admin import VersionAdmin
 
 from config.editing import EditConflictForm, RetryRacedSaveAdmin
-from config.history import record, revision_for
+from config.review_admin import ReviewAdmin, ReviewForm, ReviewInline
 from forecasts.models import StoryQuestion
 from news.models import Story, Topic
 
@@ -24,7 +24,12 @@ class PublicationFilter(admin.SimpleListFilter):
     parameter_name = "publication"
 
     def lookups(self, request, model_admin):
-        return [("live", "Live"), ("scheduled", "Scheduled"), ("draft", "Draft")]
+        return [
+            ("live", "Live"),
+            ("scheduled", "Scheduled"),
+            ("in_review", "In review"),
+            ("draft", "Draft"),
+        ]
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -33,12 +38,14 @@ class PublicationFilter(admin.SimpleListFilter):
                 return queryset.live(now)
             case "scheduled":
                 return queryset.scheduled(now)
+            case "in_review":
+                return queryset.in_review()
             case "draft":
                 return queryset.filter(status=Story.Status.DRAFT)
         return queryset
 
 
-class LinkedQuestionInline(admin.TabularInline):
+class LinkedQuestionInline(ReviewInline, admin.TabularInline):
     model = StoryQuestion
     fk_name = "story"
     fields = ["position", "question"]
@@ -48,14 +55,14 @@ class LinkedQuestionInline(admin.TabularInline):
     verbose_name_plural = "linked questions (the lowest position is the featured question)"
 
 
-class StoryForm(EditConflictForm):
+class StoryForm(ReviewForm, EditConflictForm):
     class Meta:
         model = Story
         fields = "__all__"
 
 
 @admin.register(Story)
-class StoryAdmin(RetryRacedSaveAdmin, VersionAdmin):
+class StoryAdmin(ReviewAdmin, RetryRacedSaveAdmin, VersionAdmin):
     form = StoryForm
     list_display = ["headline", "publication", "published_at", "topic_names", "question_count"]
     list_filter = [PublicationFilter, "topics", "published_at"]
@@ -64,7 +71,7 @@ class StoryAdmin(RetryRacedSaveAdmin, VersionAdmin):
     prepopulated_fields = {"slug": ("headline",)}
     autocomplete_fields = ["topics"]
     inlines = [LinkedQuestionInline]
-    actions = ["publish", "unpublish"]
+    actions = ["submit_for_review", "publish", "unpublish"]
     readonly_fields = ["author", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "summary", "body", "edit_snapshot"]}),
@@ -74,7 +81,8 @@ class StoryAdmin(RetryRacedSaveAdmin, VersionAdmin):
             {
                 "fields": ["status", "published_at", "topics"],
                 "description": "A published story goes live at its publication time: set a "
-                "future time to schedule it.",
+                "future time to schedule it. Reporters submit stories for review; an editor "
+                "publishes them.",
             },
         ),
         ("Record", {"fields": ["author", "created_at", "updated_at"], "classes": ["collapse"]}),
@@ -117,18 +125,25 @@ class StoryAdmin(RetryRacedSaveAdmin, VersionAdmin):
             obj.author = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Publish selected stories (now, or at their scheduled time)")
-    def publish(self, request, queryset):
-        for story in queryset:
-            with revision_for(request, "Published"):
-                story.publish()
-                record(story)
-        messages.success(request, f"Published {len(queryset)} stories.")
+    def prepare_move(self, data, status):
+        # "Publish" without a time means now.
+        if status == Story.Status.PUBLISHED and not data.get("published_at_0"):
+            now = timezone.localtime()
+            data["published_at_0"], data["published_at_1"] = f"{now:%Y-%m-%d}", f"{now:%H:%M:%S}"
 
-    @admin.action(description="Unpublish selected stories (back to draft)")
+    @admin.action(description="Submit selected stories for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self.move_selected(request, queryset, Story.Status.IN_REVIEW, "Submitted {n} for review.")
+
+    @admin.action(
+        description="Publish selected stories (now, or at their scheduled time)",
+        permissions=["publish"],
+    )
+    def publish(self, request, queryset):
+        self.move_selected(request, queryset, Story.Status.PUBLISHED, "Published {n}.")
+
+    @admin.action(
+        description="Unpublish selected stories (back to draft)", permissions=["publish"]
+    )
     def unpublish(self, request, queryset):
-        for story in queryset:
-            with revision_for(request, "Unpublished"):
-                story.unpublish()
-                record(story)
-        messages.success(request, f"Moved {len(queryset)} stories back to draft.")
+        self.move_selected(request, queryset, Story.Status.DRAFT, "Moved {n} back to draft.")

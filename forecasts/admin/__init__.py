@@ -14,8 +14,10 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
+from config import workflow
 from config.editing import RetryRacedSaveAdmin
 from config.history import record, revision_for
+from config.review_admin import ReviewAdmin, ReviewInline
 from forecasts import outcomes
 from forecasts.admin.filters import StateFilter
 from forecasts.admin.forms import OptionFormSet, QuestionForm
@@ -24,7 +26,7 @@ from forecasts.models import Option, Question, StoryQuestion
 from news.models import Story
 
 
-class OptionInline(admin.TabularInline):
+class OptionInline(ReviewInline, admin.TabularInline):
     model = Option
     formset = OptionFormSet
     fields = ["position", "label"]
@@ -48,7 +50,7 @@ class OptionInline(admin.TabularInline):
         return super().has_add_permission(request, obj)
 
 
-class StoryLinkInline(admin.TabularInline):
+class StoryLinkInline(ReviewInline, admin.TabularInline):
     model = StoryQuestion
     fk_name = "question"
     fields = ["story", "position"]
@@ -62,14 +64,14 @@ QUESTION_TEXT_FIELDS = ["title", "slug", "kind", "description", "resolution_crit
 
 
 @admin.register(Question)
-class QuestionAdmin(RetryRacedSaveAdmin, QuestionPages, VersionAdmin):
+class QuestionAdmin(ReviewAdmin, RetryRacedSaveAdmin, QuestionPages, VersionAdmin):
     form = QuestionForm
     list_display = ["title", "state_label", "closes", "forecasters", "linked"]
     list_filter = [StateFilter, "kind", "status"]
     search_fields = ["title", "slug", "description", "resolution_criteria"]
     prepopulated_fields = {"slug": ("title",)}
     inlines = [OptionInline, StoryLinkInline]
-    actions = ["close_now", "resolve", "annul"]
+    actions = ["submit_for_review", "publish", "close_now", "resolve", "annul"]
     date_hierarchy = "closes_at"
     change_list_template = "admin/forecasts/question/change_list.html"
     fieldsets = [
@@ -122,17 +124,33 @@ class QuestionAdmin(RetryRacedSaveAdmin, QuestionPages, VersionAdmin):
         super().save_related(request, form, formsets, change)
         form.instance.ensure_binary_options()
 
+    def has_resolve_permission(self, request):
+        return workflow.may_resolve(request.user)
+
     # Actions ----------------------------------------------------------------------
 
-    @admin.action(description="Close selected questions now")
+    @admin.action(description="Submit selected questions for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self.move_selected(
+            request, queryset, Question.Status.IN_REVIEW, "Submitted {n} for review."
+        )
+
+    @admin.action(description="Publish selected questions", permissions=["publish"])
+    def publish(self, request, queryset):
+        self.move_selected(request, queryset, Question.Status.PUBLISHED, "Published {n}.")
+
+    @admin.action(description="Close selected questions now", permissions=["resolve"])
     def close_now(self, request, queryset):
         self._each(request, queryset, "Closed", lambda question: outcomes.close(question))
 
-    @admin.action(description="Annul selected questions (no outcome; nobody is scored)")
+    @admin.action(
+        description="Annul selected questions (no outcome; nobody is scored)",
+        permissions=["resolve"],
+    )
     def annul(self, request, queryset):
         self._each(request, queryset, "Annulled", lambda question: outcomes.annul(question))
 
-    @admin.action(description="Resolve the selected question…")
+    @admin.action(description="Resolve the selected question…", permissions=["resolve"])
     def resolve(self, request, queryset):
         if queryset.count() != 1:
             messages.error(request, "Resolve one question at a time: select exactly one.")

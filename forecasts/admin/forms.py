@@ -11,12 +11,14 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
+from config import workflow
 from config.editing import EditConflictForm
+from config.review_admin import ReviewForm
 from forecasts.authoring import parse_question_block
 from forecasts.models import Option, Question, StoryQuestion
 from news.models import Story
 
-EDITABLE_STATUSES = [Question.Status.DRAFT, Question.Status.PUBLISHED]
+EDITABLE_STATUSES = [Question.Status.DRAFT, Question.Status.IN_REVIEW, Question.Status.PUBLISHED]
 
 
 class OptionFormSet(BaseInlineFormSet):
@@ -62,7 +64,7 @@ class OptionFormSet(BaseInlineFormSet):
         Question.check_option_labels(kind, [form.cleaned_data["label"] for form in kept])
 
 
-class QuestionForm(EditConflictForm):
+class QuestionForm(ReviewForm, EditConflictForm):
     class Meta:
         model = Question
         fields = [
@@ -79,9 +81,10 @@ class QuestionForm(EditConflictForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "status" in self.fields:
-            # Resolving and annulling are actions with their own page, never a select.
+            # Resolving and annulling are actions with their own page, never a select;
+            # ReviewForm has already left out the moves this user may not make.
             self.fields["status"].choices = [
-                (value, label) for value, label in Question.Status.choices
+                (value, label) for value, label in self.fields["status"].choices
                 if value in EDITABLE_STATUSES
             ]  # fmt: skip
             self.fields[
@@ -139,8 +142,10 @@ class ImportForm(forms.Form):
         help_text="Optional: the question is added after the story's other questions.",
     )
 
-    def __init__(self, *args, admin_site=None, **kwargs):
+    def __init__(self, *args, admin_site=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if user is not None and not workflow.may_publish(user, Question):
+            del self.fields["publish"]  # a reporter's import is a draft to submit for review
         story = self.fields["story"]
         story.widget = StoryAutocomplete(StoryQuestion._meta.get_field("story"), admin_site)
         story.widget.choices = story.choices  # a replaced widget is not bound to the field

@@ -43,7 +43,7 @@ class QuestionPages:
 
     def resolve_view(self, request, pk):
         question = get_object_or_404(Question, pk=pk)
-        if not self.has_change_permission(request, question):
+        if not self.has_resolve_permission(request):
             raise PermissionDenied
         form = ResolveForm(question, request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -72,7 +72,7 @@ class QuestionPages:
     def import_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = ImportForm(request.POST or None, admin_site=self.admin_site)
+        form = ImportForm(request.POST or None, admin_site=self.admin_site, user=request.user)
         if request.method == "POST" and form.is_valid():
             block, data = form.block, form.cleaned_data
             try:
@@ -85,7 +85,9 @@ class QuestionPages:
                         opens_at=data["opens_at"],
                         closes_at=data["closes_at"],
                         status=(
-                            Question.Status.PUBLISHED if data["publish"] else Question.Status.DRAFT
+                            Question.Status.PUBLISHED
+                            if data.get("publish")
+                            else Question.Status.DRAFT
                         ),
                         stories=[data["story"]] if data["story"] else [],
                     )
