@@ -5,10 +5,12 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from rest_framework import serializers, viewsets
 
+from config import workflow
 from config.api.conditional import ConditionalMixin, IfMatchMixin
 from config.api.filters import ListFilterMixin, TimeFilter
+from config.api.history import RecordedWrites
 from config.api.paging import TimeCursorPagination
-from config.api.permissions import EditorsWriteOthersRead
+from config.api.permissions import EditorsWriteOthersRead, ReviewedWrites
 from config.editing import edit_version
 from forecasts.models import Question, StoryQuestion, with_questions
 from news.models import Story, Topic
@@ -60,13 +62,21 @@ class StorySerializer(serializers.ModelSerializer):
         help_text='The edit version. Send it back as `If-Match: "<version>"` with a change, '
         "and the change is refused (412) if someone else changed the story meanwhile."
     )
+    review_note = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="With a status change: a word to the editor when submitting for review "
+        '("in_review"), or what to change when an editor sends it back to "draft" (needed '
+        "then). Kept in the story's history.",
+    )
 
     class Meta:
         model = Story
         fields = [
             "id", "slug", "headline", "summary", "body", "source_name", "source_url",
             "dateline", "status", "published_at", "topics", "questions", "question_slugs",
-            "url", "version", "created_at", "updated_at",
+            "review_note", "url", "version", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
 
@@ -87,6 +97,7 @@ class StorySerializer(serializers.ModelSerializer):
 
     def validate(self, data):
         # The model's own rules (a published story needs a time), for create and update.
+        note = data.pop("review_note", "")
         instance = Story(
             **{k: v for k, v in data.items() if k not in ("topics", "question_slugs")}
         )
@@ -95,6 +106,12 @@ class StorySerializer(serializers.ModelSerializer):
                 if field not in data:
                     setattr(instance, field, getattr(self.instance, field))
         instance.clean()
+        # Who may make the status move: a reporter's "published" is a 403 saying why.
+        stored = self.instance or Story()
+        old = stored.status if self.instance else Story.Status.DRAFT
+        self.move = workflow.move_comment(
+            self.context["request"].user, stored, old, instance.status, note
+        )
         return data
 
     @transaction.atomic
@@ -160,12 +177,14 @@ class TopicViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
-class StoryViewSet(ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.ModelViewSet):
+class StoryViewSet(
+    RecordedWrites, ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.ModelViewSet
+):
     """Live stories with their topics and linked questions in order; editors see drafts
     and scheduled stories too, and write."""
 
     serializer_class = StorySerializer
-    permission_classes = [EditorsWriteOthersRead]
+    permission_classes = [EditorsWriteOthersRead, ReviewedWrites]
     filterset_class = StoryFilter
     lookup_field = "slug"
     pagination_class = TimeCursorPagination

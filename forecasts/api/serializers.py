@@ -3,6 +3,7 @@
 from django.db import transaction
 from rest_framework import serializers
 
+from config import workflow
 from config.editing import edit_version
 from forecasts import authoring
 from forecasts.models import Forecast, Option, Question
@@ -47,9 +48,17 @@ class QuestionSerializer(serializers.ModelSerializer):
     options = OptionSerializer(many=True)
     state = serializers.SerializerMethodField(help_text="open, upcoming, closed, …")
     status = serializers.ChoiceField(
-        choices=[Question.Status.DRAFT, Question.Status.PUBLISHED],
+        choices=[Question.Status.DRAFT, Question.Status.IN_REVIEW, Question.Status.PUBLISHED],
         required=False,
-        help_text="Resolve or annul with their own endpoints.",
+        help_text="Reporters submit for review (in_review); editors publish. Resolve or annul "
+        "with their own endpoints.",
+    )
+    review_note = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="With a status change: a word to the editor when submitting for review, or "
+        'what to change when an editor sends it back to "draft" (needed then).',
     )
     resolution = serializers.SerializerMethodField()
     stories = serializers.SerializerMethodField(
@@ -67,7 +76,7 @@ class QuestionSerializer(serializers.ModelSerializer):
         fields = [
             "id", "slug", "title", "description", "resolution_criteria", "kind", "status",
             "state", "opens_at", "closes_at", "forecaster_count", "options", "resolution",
-            "stories", "url", "version",
+            "stories", "review_note", "url", "version",
         ]  # fmt: skip
         read_only_fields = ["forecaster_count"]
         extra_kwargs = {"slug": {"required": False}}
@@ -99,9 +108,15 @@ class QuestionSerializer(serializers.ModelSerializer):
         return [story.slug for story in stories]
 
     def validate(self, data):
+        note = data.pop("review_note", "")
         instance = self.instance or Question()
         if instance.is_settled:
             raise serializers.ValidationError("A resolved or annulled question is final.")
+        # Who may make the status move: a reporter's "published" is a 403 saying why.
+        old = self.instance.status if self.instance else Question.Status.DRAFT
+        self.move = workflow.move_comment(
+            self.context["request"].user, instance, old, data.get("status", old), note
+        )
         for name, value in data.items():
             if name != "options":
                 setattr(instance, name, value)
