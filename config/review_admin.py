@@ -29,7 +29,7 @@ REVIEW_BUTTONS = {
     "_request_changes": workflow.DRAFT,
 }
 # Fields of the form that are not the model's: a read-only page does not show them.
-FORM_ONLY = {"edit_snapshot", "review_note"}
+FORM_ONLY = {"edit_snapshot", "review_note", "change_kind", "correction_note"}
 # What a move alone changes (a story's Publish button may fill in its time).
 MOVE_FIELDS = {"status", "published_at"}
 
@@ -192,11 +192,15 @@ class ReviewAdmin:
         form.__dict__["changed_data"] = changed  # the note is in the revision's comment
         # A move alone ("Submitted for review") needs no "Changed Status." after it, and
         # a new item's first revision is its move.
-        form.instance.review_move = getattr(form, "move", None)
-        form.instance.review_alone = add or (
+        form.instance.history_note = self.history_note(form)
+        form.instance.history_alone = add or (
             set(changed) <= MOVE_FIELDS and not any(f.has_changed() for f in formsets)
         )
         return super().construct_change_message(request, form, formsets, add)
+
+    def history_note(self, form):
+        """What the revision's comment starts with: the review move, if the save made one."""
+        return getattr(form, "move", None)
 
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
@@ -209,10 +213,10 @@ class ReviewAdmin:
         return entry
 
     def _comment_move(self, obj, entry):
-        move = getattr(obj, "review_move", None)
-        if move and is_active():
-            alone = getattr(obj, "review_alone", False)
-            set_comment(move if alone else f"{move} · {entry.get_change_message()}")
+        note = getattr(obj, "history_note", None)
+        if note and is_active():
+            alone = getattr(obj, "history_alone", False)
+            set_comment(note if alone else f"{note} · {entry.get_change_message()}")
 
     def response_add(self, request, obj, post_url_continue=None):
         self._say_move(request, obj)
@@ -223,6 +227,6 @@ class ReviewAdmin:
         return super().response_change(request, obj)
 
     def _say_move(self, request, obj):
-        move = getattr(obj, "review_move", None)
-        if move:
-            messages.info(request, f"{move.split(':')[0]}: “{obj}”.")
+        note = getattr(obj, "history_note", None)
+        if note:
+            messages.info(request, f"{note.split(':')[0]}: “{obj}”.")

@@ -20,6 +20,7 @@ REPORTERS_GROUP = "Reporters"
 REPORTER_PERMISSIONS = {
     ("news", "story"): ("add", "change", "view"),
     ("news", "topic"): ("view",),
+    ("news", "correction"): ("view",),
     ("forecasts", "question"): ("add", "change", "view"),
     ("forecasts", "option"): ("add", "change", "delete", "view"),
     ("forecasts", "storyquestion"): ("add", "change", "delete", "view"),
@@ -28,6 +29,7 @@ REPORTER_PERMISSIONS = {
 EDITOR_PERMISSIONS = {
     ("news", "story"): ("add", "change", "delete", "view", "publish"),
     ("news", "topic"): ("add", "change", "view"),
+    ("news", "correction"): ("add", "view"),
     ("forecasts", "question"): ("add", "change", "delete", "view", "publish", "resolve"),
     ("forecasts", "option"): ("add", "change", "delete", "view"),
     ("forecasts", "storyquestion"): ("add", "change", "delete", "view"),

@@ -1,6 +1,8 @@
 """The editors' desk for stories and topics."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -9,7 +11,7 @@ from reversion.admin import VersionAdmin
 from config.editing import EditConflictForm, RetryRacedSaveAdmin
 from config.review_admin import ReviewAdmin, ReviewForm, ReviewInline
 from forecasts.models import StoryQuestion
-from news.models import Story, Topic
+from news.models import Correction, Story, Topic
 
 
 @admin.register(Topic)
@@ -55,10 +57,53 @@ class LinkedQuestionInline(ReviewInline, admin.TabularInline):
     verbose_name_plural = "linked questions (the lowest position is the featured question)"
 
 
+class CorrectionInline(admin.TabularInline):
+    """A live story's corrections, as readers see them: the record, never edited here."""
+
+    model = Correction
+    fields = ["created_at", "note", "author"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "corrections readers see"
+
+    def has_add_permission(self, request, obj=None):
+        return False  # added with the change they correct (the form's "Correction" choice)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class StoryForm(ReviewForm, EditConflictForm):
+    change_kind = forms.TypedChoiceField(
+        choices=Story.Change.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        label="This change is",
+    )
+    correction_note = forms.CharField(
+        required=False,
+        max_length=Correction._meta.get_field("note").max_length,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        label="Correction note",
+        help_text="Readers see it at the foot of the story, dated: say what was wrong.",
+    )
+
     class Meta:
         model = Story
         fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:  # as stored: the form's values reach it after clean()
+            changed = [name for name in self.changed_data if name in Story.CORRECTABLE_FIELDS]
+            try:
+                self.instance.check_change(
+                    changed, cleaned.get("change_kind"), cleaned.get("correction_note")
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
 
 
 @admin.register(Story)
@@ -70,7 +115,7 @@ class StoryAdmin(ReviewAdmin, RetryRacedSaveAdmin, VersionAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("headline",)}
     autocomplete_fields = ["topics"]
-    inlines = [LinkedQuestionInline]
+    inlines = [LinkedQuestionInline, CorrectionInline]
     actions = ["submit_for_review", "publish", "unpublish"]
     readonly_fields = ["author", "created_at", "updated_at"]
     fieldsets = [
@@ -87,6 +132,37 @@ class StoryAdmin(ReviewAdmin, RetryRacedSaveAdmin, VersionAdmin):
         ),
         ("Record", {"fields": ["author", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    correction_fieldset = (
+        "Correction or update",
+        {
+            "fields": ["change_kind", "correction_note"],
+            "description": "Readers have seen this story. If you change its headline or "
+            "body, say whether it is a correction (readers see your note) or an update "
+            "(a typo fix, say: nothing public is added).",
+        },
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.is_live and self.has_change_permission(request, obj):
+            fieldsets.insert(1, self.correction_fieldset)
+        return fieldsets
+
+    def get_inlines(self, request, obj):
+        # The corrections' table only once there is one.
+        if obj is None or not obj.corrections.exists():
+            return [inline for inline in self.inlines if inline is not CorrectionInline]
+        return self.inlines
+
+    def history_note(self, form):
+        notes = [super().history_note(form)]
+        kind = form.cleaned_data.get("change_kind")
+        if kind == Story.Change.CORRECTION:
+            notes.append(f"Correction: {form.cleaned_data['correction_note'].strip()}")
+        elif kind == Story.Change.UPDATE and form.has_changed():
+            notes.append("Update (no correction)")
+        return "; ".join(note for note in notes if note) or None
 
     def get_queryset(self, request):
         # One query for the rows (count annotated), one for all their topics.
@@ -124,6 +200,8 @@ class StoryAdmin(ReviewAdmin, RetryRacedSaveAdmin, VersionAdmin):
         if not change and obj.author_id is None:
             obj.author = request.user
         super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("change_kind") == Story.Change.CORRECTION:
+            obj.add_correction(form.cleaned_data["correction_note"], author=request.user)
 
     def prepare_move(self, data, status):
         # "Publish" without a time means now.

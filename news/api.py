@@ -13,7 +13,7 @@ from config.api.paging import TimeCursorPagination
 from config.api.permissions import EditorsWriteOthersRead, ReviewedWrites
 from config.editing import edit_version
 from forecasts.models import Question, StoryQuestion, with_questions
-from news.models import Story, Topic
+from news.models import Correction, Story, Topic
 
 
 class TopicSerializer(serializers.ModelSerializer):
@@ -45,6 +45,12 @@ class LinkedQuestionSerializer(serializers.ModelSerializer):
         }
 
 
+class CorrectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Correction
+        fields = ["note", "created_at"]
+
+
 class StorySerializer(serializers.ModelSerializer):
     topics = serializers.SlugRelatedField(
         many=True, slug_field="slug", queryset=Topic.objects.all(), required=False
@@ -62,6 +68,25 @@ class StorySerializer(serializers.ModelSerializer):
         help_text='The edit version. Send it back as `If-Match: "<version>"` with a change, '
         "and the change is refused (412) if someone else changed the story meanwhile."
     )
+    corrections = CorrectionSerializer(
+        many=True, read_only=True, help_text="Public corrections, oldest first."
+    )
+    change_kind = serializers.ChoiceField(
+        choices=Story.Change.choices,
+        write_only=True,
+        required=False,
+        help_text="Needed when the headline or body of a live story changes: "
+        '"correction" (give correction_note; readers see it) or "update" (a typo fix, '
+        "say: nothing public is added).",
+    )
+    correction_note = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=Correction._meta.get_field("note").max_length,
+        help_text='With change_kind "correction": the public note, e.g. "An earlier version '
+        'said 2,000 soldiers; the count was 1,905."',
+    )
     review_note = serializers.CharField(
         write_only=True,
         required=False,
@@ -76,7 +101,8 @@ class StorySerializer(serializers.ModelSerializer):
         fields = [
             "id", "slug", "headline", "summary", "body", "source_name", "source_url",
             "dateline", "status", "published_at", "topics", "questions", "question_slugs",
-            "review_note", "url", "version", "created_at", "updated_at",
+            "corrections", "change_kind", "correction_note", "review_note", "url", "version",
+            "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
 
@@ -98,6 +124,20 @@ class StorySerializer(serializers.ModelSerializer):
     def validate(self, data):
         # The model's own rules (a published story needs a time), for create and update.
         note = data.pop("review_note", "")
+        self.correction = {
+            "kind": data.pop("change_kind", ""),
+            "note": data.pop("correction_note", ""),
+        }
+        if self.instance:  # a live story's headline or body: a correction or an update?
+            changed = [
+                name for name in Story.CORRECTABLE_FIELDS
+                if name in data and data[name] != getattr(self.instance, name)
+            ]  # fmt: skip
+            self.instance.check_change(changed, **self.correction)
+        elif self.correction["kind"] == Story.Change.CORRECTION:
+            raise serializers.ValidationError(
+                {"change_kind": "A new story has nothing to correct yet."}
+            )
         instance = Story(
             **{k: v for k, v in data.items() if k not in ("topics", "question_slugs")}
         )
@@ -126,6 +166,8 @@ class StorySerializer(serializers.ModelSerializer):
         slugs = data.pop("question_slugs", None)
         story = super().update(story, data)
         self._link(story, slugs)
+        if self.correction["kind"] == Story.Change.CORRECTION:
+            story.add_correction(self.correction["note"], author=self.context["request"].user)
         return story
 
     def _link(self, story, question_ids):
@@ -197,4 +239,4 @@ class StoryViewSet(
         if self.action == "list":
             # Cursor paging walks publication times; an undated draft is reached by slug.
             stories = stories.filter(published_at__isnull=False)
-        return with_questions(stories.prefetch_related("topics"), options=False)
+        return with_questions(stories.prefetch_related("topics", "corrections"), options=False)

@@ -9,8 +9,9 @@ class NewsConfig(AppConfig):
     verbose_name = "Stories"
 
     def ready(self):
-        # Readers see stories and topics: a change must not be served stale.
-        for name in ("Story", "Topic"):
+        # Readers see stories, their corrections and topics: a change must not be served
+        # stale.
+        for name in ("Story", "Topic", "Correction"):
             model = self.get_model(name)
             post_save.connect(versions.bump, sender=model, dispatch_uid=f"bump-save-{name}")
             post_delete.connect(versions.bump, sender=model, dispatch_uid=f"bump-del-{name}")

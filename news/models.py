@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -54,12 +54,18 @@ class StoryQuerySet(models.QuerySet):
         return self.filter(status=Story.Status.IN_REVIEW)
 
     def for_page(self):
-        """The byline and topics a story page shows; its questions come from
+        """The byline, topics and corrections a story page shows; its questions come from
         forecasts.models.with_questions()."""
-        return self.select_related("author").prefetch_related("topics")
+        return self.select_related("author").prefetch_related("topics", "corrections")
 
 
 class Story(models.Model):
+    class Change(models.TextChoices):
+        """What a change to a live story's headline or body is (check_change)."""
+
+        UPDATE = "update", "An update or a typo fix: nothing public is added"
+        CORRECTION = "correction", "A correction: readers see a note at the foot of the story"
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         IN_REVIEW = "in_review", "In review"
@@ -92,6 +98,9 @@ class Story(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = StoryQuerySet.as_manager()
+
+    # Changing these once readers have seen the story is a correction or an update.
+    CORRECTABLE_FIELDS = ("headline", "body")
 
     # What an editor edits: its hash is the story's edit version (config.editing).
     EDITORIAL_FIELDS = [
@@ -140,6 +149,41 @@ class Story(models.Model):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             raise ValidationError({"published_at": "A published story needs a publication time."})
 
+    def check_change(self, changed, kind="", note=""):
+        """Whether a change to this story (as stored) says what it is; raises
+        ValidationError on `change_kind` or `correction_note`.
+
+        Once readers have seen the story (it is live), changing its headline or body is a
+        correction, which needs a short public note, or an update (a typo fix included),
+        which adds nothing public. The admin and the API both ask with this.
+        """
+        if kind == self.Change.CORRECTION:
+            if not self.is_live:
+                raise ValidationError(
+                    {"change_kind": "Only a live story takes a correction: readers have not "
+                     "seen this one, so just change it."}
+                )  # fmt: skip
+            if not (note or "").strip():
+                raise ValidationError(
+                    {"correction_note": "A correction needs its note: readers see it."}
+                )
+        elif not kind and self.is_live and set(changed) & set(self.CORRECTABLE_FIELDS):
+            raise ValidationError(
+                {"change_kind": "Readers have seen this story: say whether this change is a "
+                 "correction (with a public note) or an update (a typo fix, say)."}
+            )  # fmt: skip
+
+    def add_correction(self, note, author=None, now=None):
+        """Record a public correction of this story; the one way one is made (admin, API),
+        so whatever should follow a correction (a "story corrected" webhook) goes here."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            correction = Correction.objects.create(
+                story=self, note=note.strip(), author=author, created_at=now
+            )
+            self.save(update_fields=["updated_at"])  # dateModified moves with it
+        return correction
+
     @property
     def publication(self):
         """Draft, In review, Scheduled or Live: what an editor needs to know at a glance."""
@@ -179,6 +223,14 @@ class Story(models.Model):
             }
         if self.source_url:
             data["isBasedOn"] = self.source_url
+        data["correction"] = [
+            {
+                "@type": "CorrectionComment",
+                "text": correction.note,
+                "datePublished": correction.created_at.isoformat(),
+            }
+            for correction in self.corrections.all()
+        ]
         return {key: value for key, value in data.items() if value not in (None, "", [])}
 
     # The story's linked questions are the forecasts app's (it depends on news, never the
@@ -204,3 +256,29 @@ class Story(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+
+class Correction(models.Model):
+    """A public correction of a story: readers see it at the foot of the story ("Correction,
+    9 Dec 2024: …"), and feeds, JSON-LD and the API carry it. A story may have several;
+    updates and typo fixes leave none (Story.check_change)."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="corrections")
+    note = models.CharField(max_length=500, help_text="What was wrong and what is right now.")
+    created_at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(note=""), name="correction_note_not_empty")
+        ]
+
+    def __str__(self):
+        return f"Correction, {self.created_at:%d %b %Y}: {self.note}"
