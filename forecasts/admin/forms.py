@@ -125,7 +125,13 @@ class ImportForm(forms.Form):
         help_text="The title line, one line per option like “Seeking asylum • 25%”, then the "
         "resolution source. Percentages are ignored: readers' forecasts set them.",
     )
-    closes_at = forms.SplitDateTimeField(widget=AdminSplitDateTime, label="Closes at")
+    closes_at = forms.SplitDateTimeField(
+        widget=AdminSplitDateTime,
+        label="Closes at",
+        required=False,
+        help_text="Leave empty to take the date in the title (“by June 30, 2027” is the end "
+        "of that day): you see the proposal here before anything is created.",
+    )
     opens_at = forms.SplitDateTimeField(
         widget=AdminSplitDateTime,
         label="Opens at",
@@ -144,6 +150,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, admin_site=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.admin_site, self.user, self.proposal = admin_site, user, None
         if user is not None and not workflow.may_publish(user, Question):
             del self.fields["publish"]  # a reporter's import is a draft to submit for review
         story = self.fields["story"]
@@ -156,6 +163,15 @@ class ImportForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        self.proposal = None
+        block = getattr(self, "block", None)
+        if not cleaned.get("closes_at") and "closes_at" not in self.errors and block:
+            self.proposal = block.proposed_closes_at()
+            if self.proposal is None:
+                self.add_error(
+                    "closes_at", "Give a close time: the title names no date to take it from."
+                )
+            return cleaned
         try:
             Question.check_schedule(
                 cleaned.get("opens_at") or timezone.now(), cleaned.get("closes_at")
@@ -163,3 +179,14 @@ class ImportForm(forms.Form):
         except ValidationError as error:
             self.add_error(None, error)
         return cleaned
+
+    def with_proposal(self):
+        """This form again, its close time filled in with the proposal, for the editor to
+        check before creating anything."""
+        data = self.data.copy()
+        local = timezone.localtime(self.proposal)
+        data[self.add_prefix("closes_at") + "_0"] = f"{local:%Y-%m-%d}"
+        data[self.add_prefix("closes_at") + "_1"] = f"{local:%H:%M:%S}"
+        proposed = type(self)(data, admin_site=self.admin_site, user=self.user)
+        proposed.proposal = self.proposal
+        return proposed

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 
 from config.history import record, revision_for
 from forecasts import outcomes
@@ -73,7 +74,10 @@ class QuestionPages:
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = ImportForm(request.POST or None, admin_site=self.admin_site, user=request.user)
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and form.is_valid() and form.proposal:
+            # No close time given: show the one the title proposes, and create nothing yet.
+            form = form.with_proposal()
+        elif request.method == "POST" and form.is_valid():
             block, data = form.block, form.cleaned_data
             try:
                 with revision_for(request, "Imported from a pasted block"):
@@ -104,6 +108,8 @@ class QuestionPages:
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Import a question from text",
+            "proposal": form.proposal,
+            "proposal_passed": form.proposal is not None and form.proposal <= timezone.now(),
             "form": form,
             "adminform": self._admin_form(form),
             "media": self.media + form.media,
