@@ -62,7 +62,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.DeskAdminConfig",  # django.contrib.admin, as the editors' desk
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -248,6 +248,11 @@ class Question(models.Model):
     def get_absolute_url(self):
         return reverse("forecasts:question", args=[self.slug])
 
+    @property
+    def desk_label(self):
+        """How editors tell questions apart in a list of choices: the title and state."""
+        return f"{self.title} · {self.state().label}"
+
     def editorial_extras(self):
         """The options in order: renaming, adding or dropping one is an editorial change.
         Uses the prefetched options when the caller prefetched them."""
@@ -353,6 +358,18 @@ class Question(models.Model):
                 Option(question=self, label=label, position=position)
                 for position, label in enumerate(BINARY_LABELS)
             )
+
+    def leading_option(self):
+        """(option, percent, tied) of the option the community gives most, or None before
+        anyone forecast. Uses the prefetched options, like community_forecast()."""
+        if not self.forecaster_count:
+            return None
+        shares = self.community_forecast()
+        top = max(probability for _, probability, _ in shares)
+        leaders = [(option, percent) for option, probability, percent in shares
+                   if probability == top]  # fmt: skip
+        option, percent = leaders[0]
+        return option, percent, len(leaders) > 1
 
     def community_forecast(self):
         """[(option, probability, percent)] in display order; percents sum to 100.

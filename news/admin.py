@@ -10,6 +10,7 @@ from reversion.admin import VersionAdmin
 
 from config.editing import EditConflictForm, RetryRacedSaveAdmin
 from config.review_admin import ReviewAdmin, ReviewForm, ReviewInline
+from forecasts.admin.forms import NextPositionFormSet
 from forecasts.models import StoryQuestion
 from news.models import Correction, Story, Topic
 
@@ -49,12 +50,23 @@ class PublicationFilter(admin.SimpleListFilter):
 
 class LinkedQuestionInline(ReviewInline, admin.TabularInline):
     model = StoryQuestion
+    formset = NextPositionFormSet
     fk_name = "story"
     fields = ["position", "question"]
     autocomplete_fields = ["question"]
     extra = 1
-    verbose_name = "linked question"
+    verbose_name = "question"
     verbose_name_plural = "linked questions (the lowest position is the featured question)"
+
+    class Media:
+        js = ["js/admin-positions.js"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "question":
+            # The whole title and the state: "Other" and "Other reasons" must not look alike.
+            field.label_from_instance = lambda question: question.desk_label
+        return field
 
 
 class CorrectionInline(admin.TabularInline):

@@ -136,6 +136,11 @@ class Story(models.Model):
     def get_absolute_url(self):
         return reverse("news:story", args=[self.slug])
 
+    @property
+    def desk_label(self):
+        """How editors tell stories apart in a list of choices: headline and publication."""
+        return f"{self.headline} · {self.publication}"
+
     def editorial_extras(self):
         return {"topics": sorted(topic.pk for topic in self.topics.all())}
 

@@ -33,7 +33,11 @@ class OptionInline(ReviewInline, admin.TabularInline):
     extra = 0
     min_num = 0
     ordering = ["position", "id"]
+    verbose_name = "option"
     verbose_name_plural = "options (in display order; a yes/no question gets Yes and No itself)"
+
+    class Media:
+        js = ["js/admin-positions.js"]
 
     def get_extra(self, request, obj=None, **kwargs):
         return 0 if obj else 4
@@ -56,8 +60,14 @@ class StoryLinkInline(ReviewInline, admin.TabularInline):
     fields = ["story", "position"]
     autocomplete_fields = ["story"]
     extra = 0
-    verbose_name = "story it hangs on"
+    verbose_name = "story"
     verbose_name_plural = "stories it hangs on"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "story":
+            field.label_from_instance = lambda story: story.desk_label
+        return field
 
 
 QUESTION_TEXT_FIELDS = ["title", "slug", "kind", "description", "resolution_criteria"]
@@ -66,7 +76,7 @@ QUESTION_TEXT_FIELDS = ["title", "slug", "kind", "description", "resolution_crit
 @admin.register(Question)
 class QuestionAdmin(ReviewAdmin, RetryRacedSaveAdmin, QuestionPages, VersionAdmin):
     form = QuestionForm
-    list_display = ["title", "state_label", "closes", "forecasters", "linked"]
+    list_display = ["title", "state_label", "leading", "closes", "forecasters", "linked"]
     list_filter = [StateFilter, "kind", "status"]
     search_fields = ["title", "slug", "description", "resolution_criteria"]
     prepopulated_fields = {"slug": ("title",)}
@@ -93,15 +103,30 @@ class QuestionAdmin(ReviewAdmin, RetryRacedSaveAdmin, QuestionPages, VersionAdmi
         return []
 
     def get_queryset(self, request):
+        # The rows with their winning option, then all their options and all their
+        # stories: three queries whatever the number of rows.
         return (
             super()
             .get_queryset(request)
+            .with_options()
             .prefetch_related(Prefetch("stories", queryset=Story.objects.only("id", "headline")))
         )
 
     @admin.display(description="state")
     def state_label(self, question):
         return question.state().label
+
+    @admin.display(description="leading option")
+    def leading(self, question):
+        if question.status == Question.Status.RESOLVED:
+            return format_html("✓ {}", question.resolved_option)
+        if question.status == Question.Status.ANNULLED:
+            return "—"
+        leading = question.leading_option()
+        if leading is None:
+            return format_html('<span class="muted">{}</span>', "no forecasts yet")
+        option, percent, tied = leading
+        return f"{option} · {percent}%{' (tied)' if tied else ''}"
 
     @admin.display(description="stories")
     def linked(self, question):

@@ -21,7 +21,39 @@ from news.models import Story
 EDITABLE_STATUSES = [Question.Status.DRAFT, Question.Status.IN_REVIEW, Question.Status.PUBLISHED]
 
 
-class OptionFormSet(BaseInlineFormSet):
+class NextPositionFormSet(BaseInlineFormSet):
+    """Rows with a `position`: new rows come numbered after the last one, and a row left
+    without a position goes last. (static/js/admin-positions.js numbers the rows that
+    "Add another" adds in the browser.)"""
+
+    def _after_last(self):
+        return max((row.position for row in self.get_queryset()), default=-1) + 1
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index is not None and index >= self.initial_form_count():
+            position = self._after_last() + index - self.initial_form_count()
+            kwargs["initial"] = {**kwargs.get("initial", {}), "position": position}
+        return kwargs
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["position"].required = False
+
+    def clean(self):
+        super().clean()
+        kept = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+        taken = [
+            f.cleaned_data["position"] for f in kept if f.cleaned_data.get("position") is not None
+        ]
+        following = max(taken, default=-1) + 1
+        for form in kept:
+            if form.cleaned_data.get("position") is None:
+                form.cleaned_data["position"] = form.instance.position = following
+                following += 1
+
+
+class OptionFormSet(NextPositionFormSet):
     """Checks the options as a set, with the model's rules, before anything is saved."""
 
     def clean(self):
@@ -154,6 +186,7 @@ class ImportForm(forms.Form):
         if user is not None and not workflow.may_publish(user, Question):
             del self.fields["publish"]  # a reporter's import is a draft to submit for review
         story = self.fields["story"]
+        story.label_from_instance = lambda story: story.desk_label
         story.widget = StoryAutocomplete(StoryQuestion._meta.get_field("story"), admin_site)
         story.widget.choices = story.choices  # a replaced widget is not bound to the field
 
