@@ -48,15 +48,18 @@ def last_change(obj):
     return version.revision.user, version.revision.date_created
 
 
-def with_last_revision(queryset):
+def with_last_revision(queryset, among=None):
     """`queryset` with `last_comment`, `last_changed_at` and `last_changed_by` (a username)
-    of each row's newest revision: one query for a whole list."""
+    of each row's newest revision (of those matching the Version filter `among`, if
+    given): one query for a whole list."""
     opts = queryset.model._meta
     newest = Version.objects.filter(
         content_type__app_label=opts.app_label,
         content_type__model=opts.model_name,
         object_id=Cast(OuterRef("pk"), CharField()),
     ).order_by("-revision__date_created", "-pk")
+    if among is not None:
+        newest = newest.filter(among)
     return queryset.annotate(
         last_comment=Subquery(newest.values("revision__comment")[:1]),
         last_changed_at=Subquery(newest.values("revision__date_created")[:1]),

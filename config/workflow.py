@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from reversion.models import Version
 
-from config.history import revision_by
+from config.history import revision_by, with_last_revision
 
 DRAFT, IN_REVIEW, PUBLISHED = "draft", "in_review", "published"
 WORKFLOW_STATUSES = (DRAFT, IN_REVIEW, PUBLISHED)
@@ -158,14 +158,19 @@ def move(item, user, new, note="", now=None):
     return comment
 
 
-def latest_move(item):
-    """The newest review move of `item`: its revision (with `user`), or None."""
+def _moves():
+    """Versions whose revision is a review move."""
     moves = Q()
     for name in MOVES:
         moves |= Q(revision__comment__startswith=name)
+    return moves
+
+
+def latest_move(item):
+    """The newest review move of `item`: its revision (with `user`), or None."""
     version = (
         Version.objects.get_for_object(item)
-        .filter(moves)
+        .filter(_moves())
         .select_related("revision__user")
         .order_by("-revision__date_created", "-pk")
         .first()
@@ -173,6 +178,18 @@ def latest_move(item):
     return version.revision if version else None
 
 
-def sent_back(revision_comment):
-    """Whether a revision comment is an editor's request for changes."""
-    return (revision_comment or "").startswith(CHANGES_REQUESTED)
+def waiting_for_review(queryset):
+    """The items of `queryset` in review, the longest waiting first, each with its last
+    move (`last_changed_by` submitted it, at `last_changed_at`, saying `last_comment`)."""
+    in_review = with_last_revision(queryset.filter(status=IN_REVIEW), among=_moves())
+    return in_review.order_by("updated_at", "pk")
+
+
+def sent_back(queryset):
+    """The drafts of `queryset` whose last move was an editor's request for changes (in
+    `last_comment`), not yet submitted again: newest request first."""
+    return (
+        with_last_revision(queryset.filter(status=DRAFT), among=_moves())
+        .filter(last_comment__startswith=CHANGES_REQUESTED)
+        .order_by("-last_changed_at", "-pk")
+    )

@@ -99,6 +99,10 @@ class QuestionQuerySet(models.QuerySet):
         """Published, past its close time, not yet resolved or annulled."""
         return self.filter(status=Question.Status.PUBLISHED, closes_at__lte=now or timezone.now())
 
+    def awaiting_resolution(self, now=None):
+        """Closed and waiting for an outcome, the longest waiting first: the desk's queue."""
+        return self.closed(now).order_by("closes_at", "pk")
+
     def closing_soon(self, now=None):
         """Open and closing within CLOSING_SOON, soonest first."""
         now = now or timezone.now()
