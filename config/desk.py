@@ -24,7 +24,7 @@ from config.history import recent_revisions
 from forecasts.models import Question
 from news.models import Story
 
-DESK_LIST_SIZE = 25  # rows a desk list shows; its count and "see all" link tell the rest
+DESK_LIST_SIZE = 10  # rows a desk list shows; its count and "see all" link tell the rest
 RECENT_ACTIVITY = 20
 # The models whose revisions the activity list names (their options and links follow).
 ACTIVITY_MODELS = {("news", "story"), ("forecasts", "question")}
@@ -90,7 +90,8 @@ def _desk_querysets(now):
 
 
 def desk_lists(now=None):
-    """The desk page's lists, in the order an editor works through them."""
+    """The desk page's lists, in the order an editor works through them: what waits on
+    someone (review, changes), then the resolution queue, then what comes next."""
     now = now or timezone.now()
     querysets = _desk_querysets(now)
 
@@ -113,6 +114,17 @@ def desk_lists(now=None):
     ]
     return [
         DeskList(
+            "review", "Waiting for review", count("review_stories", "review_questions"),
+            [DeskItem(i, i.updated_at) for i in rows("review_stories") + rows("review_questions")],
+            f"{stories}?publication=in_review",
+        ),
+        DeskList(
+            "sent_back", "Sent back for changes",
+            count("sent_back_stories", "sent_back_questions"),
+            [DeskItem(i, i.last_changed_at)
+             for i in rows("sent_back_stories") + rows("sent_back_questions")],
+        ),
+        DeskList(
             "awaiting", "Closed, awaiting resolution", count("awaiting"), rows("awaiting"),
             f"{changelist}?state=closed",
         ),
@@ -123,17 +135,6 @@ def desk_lists(now=None):
         DeskList(
             "scheduled", "Scheduled", count("scheduled_stories", "scheduled_questions"),
             by_day, f"{stories}?publication=scheduled", shown=len(scheduled),
-        ),
-        DeskList(
-            "review", "Waiting for review", count("review_stories", "review_questions"),
-            [DeskItem(i, i.updated_at) for i in rows("review_stories") + rows("review_questions")],
-            f"{stories}?publication=in_review",
-        ),
-        DeskList(
-            "sent_back", "Sent back for changes",
-            count("sent_back_stories", "sent_back_questions"),
-            [DeskItem(i, i.last_changed_at)
-             for i in rows("sent_back_stories") + rows("sent_back_questions")],
         ),
     ]  # fmt: skip
 
@@ -206,13 +207,13 @@ class DeskSite(admin.AdminSite):
 def _badges(counts):
     """The index's badges: (label, count, anchor on the desk page)."""
     return [
-        ("Awaiting resolution", counts["awaiting"], "awaiting"),
-        ("Closing within 7 days", counts["closing"], "closing"),
-        ("Scheduled", counts["scheduled_stories"] + counts["scheduled_questions"], "scheduled"),
         ("Waiting for review", counts["review_stories"] + counts["review_questions"], "review"),
         (
             "Sent back for changes",
             counts["sent_back_stories"] + counts["sent_back_questions"],
             "sent_back",
         ),
+        ("Awaiting resolution", counts["awaiting"], "awaiting"),
+        ("Closing within 7 days", counts["closing"], "closing"),
+        ("Scheduled", counts["scheduled_stories"] + counts["scheduled_questions"], "scheduled"),
     ]

@@ -118,8 +118,11 @@ class ReviewAdmin:
                 (name, {**opts, "fields": [f for f in opts["fields"] if f not in FORM_ONLY]})
                 for name, opts in fieldsets
             ]
-        if workflow.review_required():
-            fieldsets.append(self.review_fieldset)
+        if workflow.review_required() and (obj is None or obj.status in workflow.UNPUBLISHED):
+            # Last but for the collapsed record: right above the buttons that use it.
+            names = [name for name, _ in fieldsets]
+            at = names.index("Record") if "Record" in names else len(fieldsets)
+            fieldsets.insert(at, self.review_fieldset)
         return fieldsets
 
     def has_change_permission(self, request, obj=None):
@@ -173,10 +176,14 @@ class ReviewAdmin:
         editable = obj is None or self.has_change_permission(request, obj)
         allowed = workflow.statuses_for(user, obj or self.model()) if editable else []
         in_review = status == workflow.IN_REVIEW
+        last_move = workflow.latest_move(obj) if obj is not None else None
         return {
             "on": workflow.review_required(),
             "status": status,
-            "last_move": workflow.latest_move(obj) if obj is not None else None,
+            "last_move": last_move,
+            "sent_back": status == workflow.DRAFT
+            and last_move is not None
+            and last_move.comment.startswith(workflow.CHANGES_REQUESTED),
             "can_submit": status == workflow.DRAFT and workflow.IN_REVIEW in allowed,
             "can_publish": status in workflow.UNPUBLISHED and workflow.PUBLISHED in allowed,
             "can_request_changes": in_review

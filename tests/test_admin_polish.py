@@ -96,7 +96,7 @@ def test_the_question_list_shows_the_leading_option_and_its_probability(client, 
     outcomes.resolve(resolved, resolved.options.get(label="No"), "Reported.")
     page = client.get(QUESTIONS).content.decode()
     assert "Returned · 70%" in page
-    assert "no forecasts yet" in page
+    assert 'title="No forecasts yet">—</span>' in page
     assert "✓ No" in page
 
 

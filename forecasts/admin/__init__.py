@@ -116,7 +116,7 @@ class QuestionAdmin(ReviewAdmin, RetryRacedSaveAdmin, QuestionPages, VersionAdmi
     def state_label(self, question):
         return question.state().label
 
-    @admin.display(description="leading option")
+    @admin.display(description="leading")
     def leading(self, question):
         if question.status == Question.Status.RESOLVED:
             return format_html("✓ {}", question.resolved_option)
@@ -124,7 +124,7 @@ class QuestionAdmin(ReviewAdmin, RetryRacedSaveAdmin, QuestionPages, VersionAdmi
             return "—"
         leading = question.leading_option()
         if leading is None:
-            return format_html('<span class="muted">{}</span>', "no forecasts yet")
+            return format_html('<span class="muted" title="{}">—</span>', "No forecasts yet")
         option, percent, tied = leading
         return f"{option} · {percent}%{' (tied)' if tied else ''}"
 
@@ -136,7 +136,11 @@ class QuestionAdmin(ReviewAdmin, RetryRacedSaveAdmin, QuestionPages, VersionAdmi
 
     @admin.display(description="closes", ordering="closes_at")
     def closes(self, question):
-        return date_format(timezone.localtime(question.closes_at), "M j, Y H:i")
+        # Date over time: the list stays within a laptop's width beside its filters.
+        closes_at = timezone.localtime(question.closes_at)
+        return format_html(
+            "{}<br>{}", date_format(closes_at, "M j, Y"), date_format(closes_at, "H:i")
+        )
 
     @admin.display(description="forecasters", ordering="forecaster_count")
     def forecasters(self, question):
