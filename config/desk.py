@@ -161,7 +161,7 @@ def recent_activity(limit=RECENT_ACTIVITY):
 
 class DeskAutocomplete(AutocompleteJsonView):
     """Autocomplete results labelled as editors tell items apart: `desk_label` if the
-    model has one ("Will Iraq close Al-Qaim by June 30, 2025? · Open")."""
+    model has one ("Open · Will Iraq close Al-Qaim by June 30, 2025?")."""
 
     def serialize_result(self, obj, to_field_name):
         result = super().serialize_result(obj, to_field_name)

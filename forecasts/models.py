@@ -254,8 +254,9 @@ class Question(models.Model):
 
     @property
     def desk_label(self):
-        """How editors tell questions apart in a list of choices: the title and state."""
-        return f"{self.title} · {self.state().label}"
+        """How editors tell questions apart in a list of choices: the state, then the
+        whole title (a narrow box cuts the end, never the state)."""
+        return f"{self.state().label} · {self.title}"
 
     def editorial_extras(self):
         """The options in order: renaming, adding or dropping one is an editorial change.

@@ -138,8 +138,8 @@ class Story(models.Model):
 
     @property
     def desk_label(self):
-        """How editors tell stories apart in a list of choices: headline and publication."""
-        return f"{self.headline} · {self.publication}"
+        """How editors tell stories apart in a list of choices: publication, headline."""
+        return f"{self.publication} · {self.headline}"
 
     def editorial_extras(self):
         return {"topics": sorted(topic.pk for topic in self.topics.all())}

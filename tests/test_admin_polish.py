@@ -38,13 +38,13 @@ def test_question_choices_show_the_whole_title_and_the_state(client, editor):
     )  # fmt: skip
     texts = sorted(result["text"] for result in answer.json()["results"])
     assert texts == [
-        "Predominant reason cited by Syrian soldiers for crossing into Iraq? · Open",
-        "Predominant reason for returning to Syria? · Draft",
+        "Draft · Predominant reason for returning to Syria?",
+        "Open · Predominant reason cited by Syrian soldiers for crossing into Iraq?",
     ]
     story = StoryFactory()
     StoryQuestionFactory(story=story, question=draft)
     page = client.get(reverse("admin:news_story_change", args=[story.pk])).content.decode()
-    assert "Predominant reason for returning to Syria? · Draft" in page
+    assert "Draft · Predominant reason for returning to Syria?" in page
 
 
 def test_new_rows_come_numbered_after_the_last(client, editor):
@@ -119,4 +119,4 @@ def test_the_import_page_names_stories_by_headline_and_publication(client, edito
         reverse("admin:forecasts_question_import"),
         {"text": text, "story": story.pk, "closes_at_0": "", "closes_at_1": ""},
     )
-    assert "Soldiers cross at Al-Qaim · Draft" in response.content.decode()
+    assert "Draft · Soldiers cross at Al-Qaim" in response.content.decode()
