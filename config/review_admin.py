@@ -9,6 +9,8 @@ errors, buttons, permissions and history comments, for the stories' and question
 - A published (or settled) item is read-only to whoever may not publish it.
 - The revision of a save that moved the status starts with the move ("Changes
   requested: …"), so the history and the desk read it.
+
+Both admins that use it also get inlines whose button reads "Add another option".
 """
 
 import json
@@ -134,6 +136,7 @@ class ReviewAdmin:
 
     def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
         inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        # Django builds these itself, with no hook for the class: retag each one.
         for inline_formset in inline_formsets:
             inline_formset.__class__ = NaturalInlineAdminFormSet
         return inline_formsets
