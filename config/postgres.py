@@ -1,6 +1,8 @@
 """PostgreSQL-only schema pieces that must not break the SQLite development database."""
 
+from django.contrib.postgres.indexes import GinIndex
 from django.db.migrations import AddField, AddIndex
+from django.db.migrations.operations.base import Operation
 
 
 class AddPostgresIndex(AddIndex):
@@ -37,3 +39,47 @@ class AddFieldInPlace(AddField):
         table, column = (schema_editor.quote_name(n) for n in (model._meta.db_table, field.column))
         schema_editor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}", params)
         return None
+
+
+class PostgresIndexesAside(Operation):
+    """Run `operation` as it is, except that on SQLite the PostgreSQL-only indexes are
+    left out of the tables it touches.
+
+    SQLite changes a constraint (or adds most columns) by rebuilding the table, and
+    rebuilds every index in the migration state with it, GIN indexes included, which it
+    cannot create; AddPostgresIndex never created them there either."""
+
+    reduces_to_sql = False
+
+    def __init__(self, operation):
+        self.operation = operation
+
+    @property
+    def reversible(self):
+        return self.operation.reversible
+
+    def describe(self):
+        return self.operation.describe()
+
+    def state_forwards(self, app_label, state):
+        self.operation.state_forwards(app_label, state)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._run("database_forwards", app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self._run("database_backwards", app_label, schema_editor, from_state, to_state)
+
+    def _run(self, method, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            from_state, to_state = _without_gin(from_state), _without_gin(to_state)
+        getattr(self.operation, method)(app_label, schema_editor, from_state, to_state)
+
+
+def _without_gin(state):
+    state = state.clone()
+    for model_state in state.models.values():
+        indexes = model_state.options.get("indexes", [])
+        model_state.options["indexes"] = [i for i in indexes if not isinstance(i, GinIndex)]
+    state.__dict__.pop("apps", None)  # render the models again, without them
+    return state

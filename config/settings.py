@@ -91,7 +91,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.DeskAdminConfig",  # django.contrib.admin, as the editors' desk
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -396,6 +396,11 @@ if SENTRY_DSN:
     )
 
 SITE_NAME = os.environ.get("SITE_NAME", "Forecast Desk")
+# Review before publishing (config.workflow): reporters submit, editors publish. Off, as
+# before review existed, whoever may change a story or question may publish it. On by
+# default: the Editors group publishes as it always did, and a reporter's account can
+# never publish by accident.
+EDITORIAL_REVIEW = env_bool("EDITORIAL_REVIEW", default=True)
 # How long browsers and CDNs may reuse a public page (seconds); see config/http_cache.py.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 # Keep whole anonymous public responses in the cache (config.response_cache).
@@ -439,8 +444,9 @@ SPECTACULAR_SETTINGS = {
     # A question's status reads as any of four values but is written as one of two: two
     # enums, which drf-spectacular would otherwise give one name (forecasts/api).
     "ENUM_NAME_OVERRIDES": {
-        "QuestionStatusEnum": ["draft", "published", "resolved", "annulled"],
-        "QuestionWritableStatusEnum": ["draft", "published"],
+        "QuestionStatusEnum": ["draft", "in_review", "published", "resolved", "annulled"],
+        # A story's status, and a question's as clients may write it.
+        "EditorialStatusEnum": ["draft", "in_review", "published"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -4,8 +4,10 @@
 one transaction; the admin's import and (later) the API call it.
 """
 
+import calendar
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,6 +20,30 @@ from forecasts.models import BINARY_LABELS, Option, Question, StoryQuestion, nor
 
 BULLET = "•"
 OPTION_LINE = re.compile(r"^(?P<label>.+?)\s*•\s*(?P<percent>\d{1,3}(?:[.,]\d+)?)\s*%\s*$")
+# "Resolution source: Reports from …" stores "Reports from …".
+SOURCE_LABEL = re.compile(
+    r"^(?:resolution\s+(?:source|criteria)|resolves?\s+(?:on|by)|source)\s*[:：–—-]\s*",
+    re.IGNORECASE,
+)
+MONTHS = {
+    name.casefold(): number
+    for names in (calendar.month_name, calendar.month_abbr)
+    for number, name in enumerate(names)
+    if name
+} | {"sept": 9}
+MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+# Dates a title may end on: "June 30, 2027", "30 June 2027", "June 2027", "end of 2027",
+# "2027-06-30".
+DATE_IN_TITLE = re.compile(
+    rf"\b(?:"
+    rf"(?P<md_month>{MONTH})\.?\s+(?P<md_day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<md_year>\d{{4}})"
+    rf"|(?P<dm_day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dm_month>{MONTH})\.?,?\s+(?P<dm_year>\d{{4}})"
+    rf"|(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})"
+    rf"|(?:the\s+)?end\s+of\s+(?P<end_year>\d{{4}})"
+    rf"|(?P<m_month>{MONTH})\.?\s+(?P<m_year>\d{{4}})"
+    rf")\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -34,10 +60,52 @@ class QuestionBlock:
         binary = sorted(label.casefold() for label in BINARY_LABELS)
         return Question.Kind.BINARY if labels == binary else Question.Kind.MULTIPLE_CHOICE
 
+    def proposed_closes_at(self, tz=None):
+        """A close time proposed by the title's date (see proposed_close)."""
+        return proposed_close(self.title, tz)
+
+
+def date_in_title(title):
+    """The last date a title names ("… by June 30, 2027?"), or None. A month alone, or
+    "end of 2027", is its last day."""
+    found = None
+    for match in DATE_IN_TITLE.finditer(title):
+        try:
+            found = _date_of(match.groupdict())
+        except ValueError:  # "February 30, 2027"
+            continue
+    return found
+
+
+def _date_of(parts):
+    if parts["iso"]:
+        return date.fromisoformat(parts["iso"])
+    if parts["end_year"]:
+        return date(int(parts["end_year"]), 12, 31)
+    for prefix in ("md", "dm"):
+        if parts[f"{prefix}_month"]:
+            month = MONTHS[parts[f"{prefix}_month"].casefold()]
+            return date(int(parts[f"{prefix}_year"]), month, int(parts[f"{prefix}_day"]))
+    year, month = int(parts["m_year"]), MONTHS[parts["m_month"].casefold()]
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def proposed_close(title, tz=None):
+    """The end of the day the title names, in the site's time zone (or `tz`): "by June 30,
+    2027" proposes 30 June 2027, 23:59:59. None when the title names no date. Only a
+    proposal: the import page shows it to the editor before anything is saved."""
+    day = date_in_title(title)
+    if day is None:
+        return None
+    return timezone.make_aware(
+        datetime.combine(day, time(23, 59, 59)), tz or timezone.get_default_timezone()
+    )
+
 
 def parse_question_block(text):
     """Parse a title line, option lines ("Seeking asylum • 25%") and a resolution-source
-    line. Raises ValidationError listing every bad line by number.
+    line, stored without a "Resolution source:" label if it has one. Raises
+    ValidationError listing every bad line by number.
 
     The percentages are accepted and ignored: probabilities are the community's forecast,
     never typed by an editor.
@@ -60,7 +128,9 @@ def parse_question_block(text):
             f"Line {source_number}: the last line is the resolution source "
             "(e.g. “Reports from interviews or official statements”), not an option."
         )
-    block = QuestionBlock(title=title, resolution_criteria=source)
+    block = QuestionBlock(title=title, resolution_criteria=SOURCE_LABEL.sub("", source))
+    if not block.resolution_criteria:
+        errors.append(f"Line {source_number}: the resolution source is empty after its label.")
     first_line_of = {}
     for number, line in middle:
         match = OPTION_LINE.match(line)

@@ -104,7 +104,7 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None,
         question = (
             Question.objects.select_for_update()
             .filter(**where)
-            .exclude(status=Question.Status.DRAFT)
+            .exclude(status__in=Question.UNPUBLISHED)
             .only("status", "slug", "opens_at", "closes_at", "forecaster_count")
             .first()
         )

@@ -71,8 +71,8 @@ PROBABILITY_MAX = 0.999
 
 class QuestionQuerySet(models.QuerySet):
     def visible(self):
-        """Questions readers may see: everything but drafts."""
-        return self.exclude(status=Question.Status.DRAFT)
+        """Questions readers may see: everything but drafts and questions in review."""
+        return self.exclude(status__in=Question.UNPUBLISHED)
 
     def visible_to(self, user):
         """What `user` may see: drafts too for those who may view or change questions in
@@ -113,6 +113,10 @@ class QuestionQuerySet(models.QuerySet):
         """Published, opened and not closed yet: taking forecasts. Closing first."""
         return self.filter(state_condition(Question.State.OPEN, now)).order_by("closes_at", "pk")
 
+    def in_review(self):
+        """Submitted for review and waiting for an editor (config.workflow)."""
+        return self.filter(status=Question.Status.IN_REVIEW)
+
     def upcoming(self, now=None):
         """Published but not open yet."""
         return self.filter(state_condition(Question.State.UPCOMING, now))
@@ -120,6 +124,10 @@ class QuestionQuerySet(models.QuerySet):
     def closed(self, now=None):
         """Published, past its close time, not yet resolved or annulled."""
         return self.filter(state_condition(Question.State.CLOSED, now))
+
+    def awaiting_resolution(self, now=None):
+        """Closed and waiting for an outcome, the longest waiting first: the desk's queue."""
+        return self.closed(now).order_by("closes_at", "pk")
 
     def closing_soon(self, now=None):
         """Open and closing within CLOSING_SOON, soonest first."""
@@ -191,6 +199,8 @@ def state_condition(state, now=None):
     match state:
         case Question.State.DRAFT:
             return models.Q(status=Question.Status.DRAFT)
+        case Question.State.IN_REVIEW:
+            return models.Q(status=Question.Status.IN_REVIEW)
         case Question.State.UPCOMING:
             return published & models.Q(opens_at__gt=now)
         case Question.State.OPEN:
@@ -243,6 +253,7 @@ class Question(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
         PUBLISHED = "published", "Published"
         RESOLVED = "resolved", "Resolved"
         ANNULLED = "annulled", "Annulled"
@@ -251,6 +262,7 @@ class Question(models.Model):
         """What a reader sees; derived from status and the clock, never stored."""
 
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
         UPCOMING = "upcoming", "Not open yet"
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
@@ -301,6 +313,9 @@ class Question(models.Model):
 
     objects = QuestionQuerySet.as_manager()
 
+    # Readers never see these (visible()); the database holds them to fewer rules.
+    UNPUBLISHED = (Status.DRAFT, Status.IN_REVIEW)
+
     # What an editor edits: its hash is the question's edit version (config.editing).
     # Readers' forecasts move forecaster_count and updated_at, never the version.
     EDITORIAL_FIELDS = [
@@ -310,13 +325,20 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["closes_at", "id"]
+        # Changing a question is neither publishing nor settling it: config.workflow.
+        permissions = [
+            ("publish_question", "Can publish questions and approve them in review"),
+            ("resolve_question", "Can close, resolve and annul questions"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind__in=["binary", "multiple_choice"]),
                 name="question_kind_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "published", "resolved", "annulled"]),
+                condition=models.Q(
+                    status__in=["draft", "in_review", "published", "resolved", "annulled"]
+                ),
                 name="question_status_valid",
             ),
             models.CheckConstraint(
@@ -358,6 +380,12 @@ class Question(models.Model):
 
     def get_absolute_url(self):
         return reverse("forecasts:question", args=[self.slug])
+
+    @property
+    def desk_label(self):
+        """How editors tell questions apart in a list of choices: the state, then the
+        whole title (a narrow box cuts the end, never the state)."""
+        return f"{self.state().label} · {self.title}"
 
     def editorial_extras(self):
         """The options in order: renaming, adding or dropping one is an editorial change.
@@ -456,6 +484,8 @@ class Question(models.Model):
     def state(self, now=None):
         if self.status == self.Status.DRAFT:
             return self.State.DRAFT
+        if self.status == self.Status.IN_REVIEW:
+            return self.State.IN_REVIEW
         if self.status == self.Status.RESOLVED:
             return self.State.RESOLVED
         if self.status == self.Status.ANNULLED:
@@ -486,6 +516,11 @@ class Question(models.Model):
         """Resolved or annulled: its outcome is final and the form no longer edits it."""
         return self.status in {self.Status.RESOLVED, self.Status.ANNULLED}
 
+    def publish(self, now=None):
+        """Readers see it from `opens_at` on (config.workflow decides who may publish)."""
+        self.status = self.Status.PUBLISHED
+        self.save(update_fields=["status", "updated_at"])
+
     def ensure_binary_options(self):
         """Give a yes/no question without options its "Yes" and "No"."""
         if self.kind == self.Kind.BINARY and not self.options.exists():
@@ -493,6 +528,18 @@ class Question(models.Model):
                 Option(question=self, label=label, position=position)
                 for position, label in enumerate(BINARY_LABELS)
             )
+
+    def leading_option(self):
+        """(option, percent, tied) of the option the community gives most, or None before
+        anyone forecast. Uses the prefetched options, like community_forecast()."""
+        if not self.forecaster_count:
+            return None
+        shares = self.community_forecast()
+        top = max(probability for _, probability, _ in shares)
+        leaders = [(option, percent) for option, probability, percent in shares
+                   if probability == top]  # fmt: skip
+        option, percent = leaders[0]
+        return option, percent, len(leaders) > 1
 
     def community_forecast(self):
         """[(option, probability, percent)] in display order; percents sum to 100.
@@ -569,7 +616,7 @@ class Question(models.Model):
 
 class StoryQuestionQuerySet(models.QuerySet):
     def public(self):
-        return self.exclude(question__status=Question.Status.DRAFT)
+        return self.exclude(question__status__in=Question.UNPUBLISHED)
 
     def with_day_change(self, now=None):
         """Each link's question with its forecast of CHANGE_WINDOW ago (see

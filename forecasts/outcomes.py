@@ -60,7 +60,7 @@ def annul(question, note="", now=None):
     """Void the question: no outcome, and nobody is scored on it."""
     with transaction.atomic():
         locked = _lock(question)
-        if locked.status not in {Question.Status.PUBLISHED, Question.Status.DRAFT}:
+        if locked.status not in {Question.Status.PUBLISHED, *Question.UNPUBLISHED}:
             raise _not_open(locked, f'"{locked}" cannot be annulled', "annulled")
         _settle(locked, Question.Status.ANNULLED, None, note, now)
         locked.scores.all().delete()
@@ -88,9 +88,10 @@ def _not_open(question, refusal, verb):
     if question.status == Question.Status.ANNULLED:
         when = date_format(timezone.localtime(question.resolved_at), "j M Y, H:i")
         return Conflict(f"{refusal}: it is already annulled (on {when}).", code="conflict")
-    if question.status == Question.Status.DRAFT:
+    if question.status in Question.UNPUBLISHED:
+        where = "in review" if question.status == Question.Status.IN_REVIEW else "a draft"
         return ValidationError(
-            f"{refusal}: it is a draft; only a published question can be {verb}."
+            f"{refusal}: it is {where}; only a published question can be {verb}."
         )
     if question.state() == Question.State.UPCOMING:
         return ValidationError(f"{refusal}: it has not opened yet.")

@@ -1,6 +1,8 @@
 """The editors' desk for stories and topics."""
 
-from django.contrib import admin, messages
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -8,9 +10,10 @@ from reversion.admin import VersionAdmin
 
 from config.admin_input import IdsOnlyAdmin
 from config.editing import EditConflictForm, RetryRacedSaveAdmin
-from config.history import record, revision_for
+from config.review_admin import ReviewAdmin, ReviewForm, ReviewInline
+from forecasts.admin.forms import NextPositionFormSet
 from forecasts.models import StoryQuestion
-from news.models import Story, Topic
+from news.models import Correction, Story, Topic
 
 
 @admin.register(Topic)
@@ -25,7 +28,12 @@ class PublicationFilter(admin.SimpleListFilter):
     parameter_name = "publication"
 
     def lookups(self, request, model_admin):
-        return [("live", "Live"), ("scheduled", "Scheduled"), ("draft", "Draft")]
+        return [
+            ("live", "Live"),
+            ("scheduled", "Scheduled"),
+            ("in_review", "In review"),
+            ("draft", "Draft"),
+        ]
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -34,29 +42,85 @@ class PublicationFilter(admin.SimpleListFilter):
                 return queryset.live(now)
             case "scheduled":
                 return queryset.scheduled(now)
+            case "in_review":
+                return queryset.in_review()
             case "draft":
                 return queryset.filter(status=Story.Status.DRAFT)
         return queryset
 
 
-class LinkedQuestionInline(IdsOnlyAdmin, admin.TabularInline):
+class LinkedQuestionInline(IdsOnlyAdmin, ReviewInline, admin.TabularInline):
     model = StoryQuestion
+    formset = NextPositionFormSet
     fk_name = "story"
     fields = ["position", "question"]
     autocomplete_fields = ["question"]
     extra = 1
-    verbose_name = "linked question"
+    verbose_name = "question"
     verbose_name_plural = "linked questions (the lowest position is the featured question)"
 
+    class Media:
+        js = ["js/admin-positions.js"]
 
-class StoryForm(EditConflictForm):
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "question":
+            # The whole title and the state: "Other" and "Other reasons" must not look alike.
+            field.label_from_instance = lambda question: question.desk_label
+        return field
+
+
+class CorrectionInline(admin.TabularInline):
+    """A live story's corrections, as readers see them: the record, never edited here."""
+
+    model = Correction
+    fields = ["created_at", "note", "author"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "corrections readers see"
+
+    def has_add_permission(self, request, obj=None):
+        return False  # added with the change they correct (the form's "Correction" choice)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StoryForm(ReviewForm, EditConflictForm):
+    change_kind = forms.TypedChoiceField(
+        choices=Story.Change.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        label="This change is",
+    )
+    correction_note = forms.CharField(
+        required=False,
+        max_length=Correction._meta.get_field("note").max_length,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        label="Correction note",
+        help_text="Readers see it at the foot of the story, dated: say what was wrong.",
+    )
+
     class Meta:
         model = Story
         fields = "__all__"
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:  # as stored: the form's values reach it after clean()
+            changed = [name for name in self.changed_data if name in Story.CORRECTABLE_FIELDS]
+            try:
+                self.instance.check_change(
+                    changed, cleaned.get("change_kind"), cleaned.get("correction_note")
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
 
 @admin.register(Story)
-class StoryAdmin(IdsOnlyAdmin, RetryRacedSaveAdmin, VersionAdmin):
+class StoryAdmin(IdsOnlyAdmin, ReviewAdmin, RetryRacedSaveAdmin, VersionAdmin):
     form = StoryForm
     list_display = [
         "headline",
@@ -71,8 +135,8 @@ class StoryAdmin(IdsOnlyAdmin, RetryRacedSaveAdmin, VersionAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("headline",)}
     autocomplete_fields = ["topics"]
-    inlines = [LinkedQuestionInline]
-    actions = ["publish", "unpublish"]
+    inlines = [LinkedQuestionInline, CorrectionInline]
+    actions = ["submit_for_review", "publish", "unpublish"]
     # Demo or not is where a story came from, not something an editor decides.
     readonly_fields = ["author", "is_demo", "created_at", "updated_at"]
     fieldsets = [
@@ -91,7 +155,8 @@ class StoryAdmin(IdsOnlyAdmin, RetryRacedSaveAdmin, VersionAdmin):
             {
                 "fields": ["status", "published_at", "topics"],
                 "description": "A published story goes live at its publication time: set a "
-                "future time to schedule it.",
+                "future time to schedule it. Reporters submit stories for review; an editor "
+                "publishes them.",
             },
         ),
         (
@@ -99,6 +164,37 @@ class StoryAdmin(IdsOnlyAdmin, RetryRacedSaveAdmin, VersionAdmin):
             {"fields": ["author", "is_demo", "created_at", "updated_at"], "classes": ["collapse"]},
         ),
     ]
+
+    correction_fieldset = (
+        "Correction or update",
+        {
+            "fields": ["change_kind", "correction_note"],
+            "description": "Readers have seen this story. If you change its headline or "
+            "body, say whether it is a correction (readers see your note) or an update "
+            "(a typo fix, say: nothing public is added).",
+        },
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.is_live and self.has_change_permission(request, obj):
+            fieldsets.insert(1, self.correction_fieldset)
+        return fieldsets
+
+    def get_inlines(self, request, obj):
+        # The corrections' table only once there is one.
+        if obj is None or not obj.corrections.exists():
+            return [inline for inline in self.inlines if inline is not CorrectionInline]
+        return self.inlines
+
+    def history_note(self, form):
+        notes = [super().history_note(form)]
+        kind = form.cleaned_data.get("change_kind")
+        if kind == Story.Change.CORRECTION:
+            notes.append(f"Correction: {form.cleaned_data['correction_note'].strip()}")
+        elif kind == Story.Change.UPDATE and form.has_changed():
+            notes.append("Update (no correction)")
+        return "; ".join(note for note in notes if note) or None
 
     def get_queryset(self, request):
         # One query for the rows (count annotated), one for all their topics.
@@ -136,19 +232,28 @@ class StoryAdmin(IdsOnlyAdmin, RetryRacedSaveAdmin, VersionAdmin):
         if not change and obj.author_id is None:
             obj.author = request.user
         super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("change_kind") == Story.Change.CORRECTION:
+            obj.add_correction(form.cleaned_data["correction_note"], author=request.user)
 
-    @admin.action(description="Publish selected stories (now, or at their scheduled time)")
+    def prepare_move(self, data, status):
+        # "Publish" without a time means now.
+        if status == Story.Status.PUBLISHED and not data.get("published_at_0"):
+            now = timezone.localtime()
+            data["published_at_0"], data["published_at_1"] = f"{now:%Y-%m-%d}", f"{now:%H:%M:%S}"
+
+    @admin.action(description="Submit selected stories for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self.move_selected(request, queryset, Story.Status.IN_REVIEW, "Submitted {n} for review.")
+
+    @admin.action(
+        description="Publish selected stories (now, or at their scheduled time)",
+        permissions=["publish"],
+    )
     def publish(self, request, queryset):
-        for story in queryset:
-            with revision_for(request, "Published"):
-                story.publish()
-                record(story)
-        messages.success(request, f"Published {len(queryset)} stories.")
+        self.move_selected(request, queryset, Story.Status.PUBLISHED, "Published {n}.")
 
-    @admin.action(description="Unpublish selected stories (back to draft)")
+    @admin.action(
+        description="Unpublish selected stories (back to draft)", permissions=["publish"]
+    )
     def unpublish(self, request, queryset):
-        for story in queryset:
-            with revision_for(request, "Unpublished"):
-                story.unpublish()
-                record(story)
-        messages.success(request, f"Moved {len(queryset)} stories back to draft.")
+        self.move_selected(request, queryset, Story.Status.DRAFT, "Moved {n} back to draft.")

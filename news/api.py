@@ -5,13 +5,15 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from rest_framework import serializers, viewsets
 
+from config import workflow
 from config.api.conditional import ConditionalMixin, IfMatchMixin
 from config.api.filters import ListFilterMixin, TimeFilter
+from config.api.history import RecordedWrites
 from config.api.paging import TimeCursorPagination
-from config.api.permissions import EditorsWriteOthersRead
+from config.api.permissions import EditorsWriteOthersRead, ReviewedWrites
 from config.editing import edit_version
 from forecasts.models import Question, StoryQuestion, with_questions
-from news.models import Story, Topic
+from news.models import Correction, Story, Topic
 
 
 class TopicSerializer(serializers.ModelSerializer):
@@ -45,6 +47,12 @@ class LinkedQuestionSerializer(serializers.ModelSerializer):
         }
 
 
+class CorrectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Correction
+        fields = ["note", "created_at"]
+
+
 class StorySerializer(serializers.ModelSerializer):
     topics = serializers.SlugRelatedField(
         many=True, slug_field="slug", queryset=Topic.objects.all(), required=False
@@ -62,13 +70,41 @@ class StorySerializer(serializers.ModelSerializer):
         help_text='The edit version. Send it back as `If-Match: "<version>"` with a change, '
         "and the change is refused (412) if someone else changed the story meanwhile."
     )
+    corrections = CorrectionSerializer(
+        many=True, read_only=True, help_text="Public corrections, oldest first."
+    )
+    change_kind = serializers.ChoiceField(
+        choices=Story.Change.choices,
+        write_only=True,
+        required=False,
+        help_text="Needed when the headline or body of a live story changes: "
+        '"correction" (give correction_note; readers see it) or "update" (a typo fix, '
+        "say: nothing public is added).",
+    )
+    correction_note = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=Correction._meta.get_field("note").max_length,
+        help_text='With change_kind "correction": the public note, e.g. "An earlier version '
+        'said 2,000 soldiers; the count was 1,905."',
+    )
+    review_note = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="With a status change: a word to the editor when submitting for review "
+        '("in_review"), or what to change when an editor sends it back to "draft" (needed '
+        "then). Kept in the story's history.",
+    )
 
     class Meta:
         model = Story
         fields = [
             "id", "slug", "headline", "summary", "body", "source_name", "source_url",
             "dateline", "language", "status", "published_at", "topics", "questions",
-            "question_slugs", "url", "version", "created_at", "updated_at",
+            "question_slugs", "corrections", "change_kind", "correction_note", "review_note",
+            "url", "version", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
 
@@ -89,6 +125,21 @@ class StorySerializer(serializers.ModelSerializer):
 
     def validate(self, data):
         # The model's own rules (a published story needs a time), for create and update.
+        note = data.pop("review_note", "")
+        self.correction = {
+            "kind": data.pop("change_kind", ""),
+            "note": data.pop("correction_note", ""),
+        }
+        if self.instance:  # a live story's headline or body: a correction or an update?
+            changed = [
+                name for name in Story.CORRECTABLE_FIELDS
+                if name in data and data[name] != getattr(self.instance, name)
+            ]  # fmt: skip
+            self.instance.check_change(changed, **self.correction)
+        elif self.correction["kind"] == Story.Change.CORRECTION:
+            raise serializers.ValidationError(
+                {"change_kind": "A new story has nothing to correct yet."}
+            )
         instance = Story(
             **{k: v for k, v in data.items() if k not in ("topics", "question_slugs")}
         )
@@ -99,6 +150,12 @@ class StorySerializer(serializers.ModelSerializer):
         instance.clean()
         if "headline" in data:
             data["headline"] = instance.headline  # as clean() normalised it
+        # Who may make the status move: a reporter's "published" is a 403 saying why.
+        stored = self.instance or Story()
+        old = stored.status if self.instance else Story.Status.DRAFT
+        self.move = workflow.move_comment(
+            self.context["request"].user, stored, old, instance.status, note
+        )
         return data
 
     @transaction.atomic
@@ -113,6 +170,8 @@ class StorySerializer(serializers.ModelSerializer):
         slugs = data.pop("question_slugs", None)
         story = super().update(story, data)
         self._link(story, slugs)
+        if self.correction["kind"] == Story.Change.CORRECTION:
+            story.add_correction(self.correction["note"], author=self.context["request"].user)
         return story
 
     def _link(self, story, question_ids):
@@ -164,12 +223,14 @@ class TopicViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
-class StoryViewSet(ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.ModelViewSet):
+class StoryViewSet(
+    RecordedWrites, ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.ModelViewSet
+):
     """Live stories with their topics and linked questions in order; editors see drafts
     and scheduled stories too, and write."""
 
     serializer_class = StorySerializer
-    permission_classes = [EditorsWriteOthersRead]
+    permission_classes = [EditorsWriteOthersRead, ReviewedWrites]
     filterset_class = StoryFilter
     lookup_field = "slug"
     pagination_class = TimeCursorPagination
@@ -182,4 +243,4 @@ class StoryViewSet(ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.Mod
         if self.action == "list":
             # Cursor paging walks publication times; an undated draft is reached by slug.
             stories = stories.filter(published_at__isnull=False)
-        return with_questions(stories.prefetch_related("topics"), options=False)
+        return with_questions(stories.prefetch_related("topics", "corrections"), options=False)

@@ -13,8 +13,9 @@ class NewsConfig(AppConfig):
     def ready(self):
         # Pillow refuses to decode past this many pixels: no rendition can be a bomb.
         Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
-        # Readers see stories and topics: a change must not be served stale.
-        for name in ("Story", "Topic"):
+        # Readers see stories, their corrections and topics: a change must not be served
+        # stale.
+        for name in ("Story", "Topic", "Correction"):
             model = self.get_model(name)
             post_save.connect(versions.bump, sender=model, dispatch_uid=f"bump-save-{name}")
             post_delete.connect(versions.bump, sender=model, dispatch_uid=f"bump-del-{name}")

@@ -1,8 +1,10 @@
-"""RSS and Atom feeds of live stories."""
+"""RSS and Atom feeds of live stories, with their corrections."""
 
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.formats import date_format
 
 from news.models import Story
 
@@ -15,13 +17,18 @@ class StoriesFeed(Feed):
     description = "The newest stories and the forecast questions that hang on them."
 
     def items(self):
-        return Story.objects.live().prefetch_related("topics")[:FEED_SIZE]
+        return Story.objects.live().prefetch_related("topics", "corrections")[:FEED_SIZE]
 
     def item_title(self, story):
         return story.headline
 
     def item_description(self, story):
-        return story.summary
+        """The summary, then each correction as readers see it at the story's foot."""
+        corrections = [
+            f"Correction, {date_format(timezone.localtime(c.created_at), 'j M Y')}: {c.note}"
+            for c in story.corrections.all()
+        ]
+        return "\n\n".join(part for part in [story.summary, *corrections] if part)
 
     def item_pubdate(self, story):
         return story.published_at

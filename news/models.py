@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -53,15 +53,26 @@ class StoryQuerySet(models.QuerySet):
         """Published, with a publication time still to come."""
         return self.filter(status=Story.Status.PUBLISHED, published_at__gt=now or timezone.now())
 
+    def in_review(self):
+        """Submitted for review and waiting for an editor (config.workflow)."""
+        return self.filter(status=Story.Status.IN_REVIEW)
+
     def for_page(self):
-        """The byline and topics a story page shows; its questions come from
+        """The byline, topics and corrections a story page shows; its questions come from
         forecasts.models.with_questions()."""
-        return self.select_related("author").prefetch_related("topics")
+        return self.select_related("author").prefetch_related("topics", "corrections")
 
 
 class Story(models.Model):
+    class Change(models.TextChoices):
+        """What a change to a live story's headline or body is (check_change)."""
+
+        UPDATE = "update", "An update or a typo fix: nothing public is added"
+        CORRECTION = "correction", "A correction: readers see a note at the foot of the story"
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
         PUBLISHED = "published", "Published"
 
     headline = models.CharField(max_length=255)
@@ -133,6 +144,9 @@ class Story(models.Model):
 
     objects = StoryQuerySet.as_manager()
 
+    # Changing these once readers have seen the story is a correction or an update.
+    CORRECTABLE_FIELDS = ("headline", "body")
+
     # What an editor edits: its hash is the story's edit version (config.editing).
     EDITORIAL_FIELDS = [
         "headline", "slug", "summary", "body", "source_name", "source_url", "dateline",
@@ -142,9 +156,11 @@ class Story(models.Model):
     class Meta:
         ordering = ["-published_at", "-id"]
         verbose_name_plural = "stories"
+        # Changing a story is not publishing it: see config.workflow and config.roles.
+        permissions = [("publish_story", "Can publish stories and approve them in review")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "published"]),
+                condition=models.Q(status__in=["draft", "in_review", "published"]),
                 name="story_status_valid",
             ),
             models.CheckConstraint(
@@ -168,6 +184,11 @@ class Story(models.Model):
 
     def get_absolute_url(self):
         return reverse("news:story", args=[self.slug])
+
+    @property
+    def desk_label(self):
+        """How editors tell stories apart in a list of choices: publication, headline."""
+        return f"{self.publication} · {self.headline}"
 
     def editorial_extras(self):
         return {"topics": sorted(topic.pk for topic in self.topics.all())}
@@ -226,11 +247,46 @@ class Story(models.Model):
             return None, None
         return width, round(self.image_height * width / self.image_width)
 
+    def check_change(self, changed, kind="", note=""):
+        """Whether a change to this story (as stored) says what it is; raises
+        ValidationError on `change_kind` or `correction_note`.
+
+        Once readers have seen the story (it is live), changing its headline or body is a
+        correction, which needs a short public note, or an update (a typo fix included),
+        which adds nothing public. The admin and the API both ask with this.
+        """
+        if kind == self.Change.CORRECTION:
+            if not self.is_live:
+                raise ValidationError(
+                    {"change_kind": "Only a live story takes a correction: readers have not "
+                     "seen this one, so just change it."}
+                )  # fmt: skip
+            if not (note or "").strip():
+                raise ValidationError(
+                    {"correction_note": "A correction needs its note: readers see it."}
+                )
+        elif not kind and self.is_live and set(changed) & set(self.CORRECTABLE_FIELDS):
+            raise ValidationError(
+                {"change_kind": "Readers have seen this story: say whether this change is a "
+                 "correction (with a public note) or an update (a typo fix, say)."}
+            )  # fmt: skip
+
+    def add_correction(self, note, author=None, now=None):
+        """Record a public correction of this story; the one way one is made (admin, API),
+        so whatever should follow a correction (a "story corrected" webhook) goes here."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            correction = Correction.objects.create(
+                story=self, note=note.strip(), author=author, created_at=now
+            )
+            self.save(update_fields=["updated_at"])  # dateModified moves with it
+        return correction
+
     @property
     def publication(self):
-        """Draft, Scheduled or Live: what an editor needs to know at a glance."""
-        if self.status == self.Status.DRAFT:
-            return "Draft"
+        """Draft, In review, Scheduled or Live: what an editor needs to know at a glance."""
+        if self.status != self.Status.PUBLISHED:
+            return self.get_status_display()
         return "Live" if self.is_live else "Scheduled"
 
     def publish(self, now=None):
@@ -266,6 +322,14 @@ class Story(models.Model):
         if self.source_url:
             data["isBasedOn"] = self.source_url
         data["inLanguage"] = self.language
+        data["correction"] = [
+            {
+                "@type": "CorrectionComment",
+                "text": correction.note,
+                "datePublished": correction.created_at.isoformat(),
+            }
+            for correction in self.corrections.all()
+        ]
         return {key: value for key, value in data.items() if value not in (None, "", [])}
 
     # The story's linked questions are the forecasts app's (it depends on news, never the
@@ -291,3 +355,29 @@ class Story(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+
+class Correction(models.Model):
+    """A public correction of a story: readers see it at the foot of the story ("Correction,
+    9 Dec 2024: …"), and feeds, JSON-LD and the API carry it. A story may have several;
+    updates and typo fixes leave none (Story.check_change)."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="corrections")
+    note = models.CharField(max_length=500, help_text="What was wrong and what is right now.")
+    created_at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(note=""), name="correction_note_not_empty")
+        ]
+
+    def __str__(self):
+        return f"Correction, {self.created_at:%d %b %Y}: {self.note}"

@@ -1,6 +1,6 @@
 """Shared test setup: PostgreSQL-only skips, fast passwords, an empty cache per test,
-signed-in editors, a real (or a dead) Redis for the tests that need one, and faults made
-to order: a Redis of our own to stop or freeze, a database that never answers."""
+signed-in editors and reporters, a real (or a dead) Redis for the tests that need one, and
+faults made to order: a Redis of our own to stop or freeze, a database that never answers."""
 
 import contextlib
 import os
@@ -59,6 +59,16 @@ def editor(client, db):
     from tests.factories import EditorFactory
 
     user = EditorFactory()
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def reporter(client, db):
+    """A signed-in member of the Reporters group."""
+    from tests.factories import ReporterFactory
+
+    user = ReporterFactory()
     client.force_login(user)
     return user
 

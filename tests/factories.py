@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
-from config.roles import ensure_editors_group
+from config.roles import ensure_editors_group, ensure_reporters_group
 from forecasts.models import (
     Forecast,
     ForecastProbability,
@@ -41,6 +41,18 @@ class EditorFactory(UserFactory):
     def editors_group(self, create, extracted, **kwargs):
         if create:
             self.groups.add(ensure_editors_group(Group, Permission))
+
+
+class ReporterFactory(UserFactory):
+    """A staff user in the Reporters group: writes and submits for review, never publishes."""
+
+    username = factory.Sequence(lambda n: f"reporter{n}")
+    is_staff = True
+
+    @factory.post_generation
+    def reporters_group(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(ensure_reporters_group(Group, Permission))
 
 
 class TopicFactory(factory.django.DjangoModelFactory):

@@ -122,6 +122,8 @@ def test_editor_reorders_linked_questions(client, editor):
     first = StoryQuestionFactory(story=story, position=0)
     second = StoryQuestionFactory(story=story, position=1)
     data = story_post(
+        headline=story.headline,
+        body=story.body,
         slug=story.slug,
         status="published",
         published_at=story.published_at,

@@ -226,7 +226,7 @@ def test_the_story_list_reads_no_options_it_does_not_show(api):
     with CaptureQueriesContext(connection) as captured:
         stories = api.get("/api/v1/stories/").json()["results"]
     assert stories[0]["questions"][0]["state"] == "open"
-    assert len(captured) == 3  # stories, their topics, their questions
+    assert len(captured) == 4  # stories, their topics, corrections and questions
     assert not [q for q in captured if "forecasts_option" in q["sql"]]
 
 

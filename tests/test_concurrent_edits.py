@@ -188,6 +188,7 @@ def story_form(story, **changes):
         "status": story.status,
         "published_at_0": story.published_at.strftime("%Y-%m-%d"),
         "published_at_1": story.published_at.strftime("%H:%M:%S"),
+        "change_kind": "update",  # the story is live: these edits are no corrections
         "links-TOTAL_FORMS": "0",
         "links-INITIAL_FORMS": "0",
         "links-MIN_NUM_FORMS": "0",

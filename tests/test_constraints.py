@@ -61,6 +61,7 @@ def refused(write, *args, **kwargs):
 
 def test_story_status_must_be_a_known_one():
     raw_insert(StoryFactory.build(status="draft"))
+    raw_insert(StoryFactory.build(status="in_review", published_at=None))
     assert refused(raw_insert, StoryFactory.build(), status="archived")
 
 
@@ -83,6 +84,7 @@ def test_story_slugs_are_unique():
 
 def test_question_kind_and_status_must_be_known_ones():
     raw_insert(QuestionFactory.build(status="draft"))
+    QuestionFactory(status="in_review")  # with its options: held to them at commit
     assert refused(raw_insert, QuestionFactory.build(status="draft"), kind="numeric")
     assert refused(raw_insert, QuestionFactory.build(), status="pending")
 
@@ -198,6 +200,13 @@ def test_a_draft_may_have_fewer_options_until_it_is_published():
     assert refused(raw_update, Question, draft.pk, status="published")
     OptionFactory(question=draft, label="B")
     raw_update(Question, draft.pk, status="published")
+
+
+@pytest.mark.postgres
+def test_a_question_in_review_is_held_to_its_options_like_a_published_one():
+    draft = QuestionFactory(status="draft", options=["A"])
+    immediately("question_options_valid", "option_set_valid")
+    assert refused(raw_update, Question, draft.pk, status="in_review")
 
 
 @pytest.mark.postgres

@@ -1,13 +1,14 @@
 """Editors paste a question block in the captured format to create it in one step."""
 
-from datetime import timedelta
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from forecasts.authoring import parse_question_block
+from forecasts.authoring import parse_question_block, proposed_close
 from forecasts.models import Option, Question
 from tests.client_helpers import split_datetime
 from tests.factories import StoryFactory, StoryQuestionFactory
@@ -140,4 +141,72 @@ def test_a_garbled_story_id_is_a_form_error_not_a_crash(client, editor, story):
     response = client.post(IMPORT, import_post(story=story))
     assert response.status_code == 200
     assert "story" in response.context["form"].errors
+    assert not Question.objects.exists()
+
+
+def test_a_resolution_source_label_is_not_stored():
+    for label in ("Resolution source:", "resolution criteria –", "Source:"):
+        text = CAPTURED.replace("Reports from interviews", f"{label} Reports from interviews")
+        block = parse_question_block(text)
+        assert block.resolution_criteria == "Reports from interviews or official statements"
+    with pytest.raises(ValidationError, match="the resolution source is empty"):
+        parse_question_block(CAPTURED.replace("Reports from interviews or official statements",
+                                              "Resolution source:"))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("title", "day"),
+    [
+        ("Predominant reason … by June 30, 2027?", date(2027, 6, 30)),
+        ("Will Iraq reopen Al-Qaim by 30 June 2027?", date(2027, 6, 30)),
+        ("Will troops leave by Sept. 3rd, 2027?", date(2027, 9, 3)),
+        ("Will the crossing reopen by March 2027?", date(2027, 3, 31)),
+        ("Will Assad return by the end of 2027?", date(2027, 12, 31)),
+        ("Deadline 2027-01-05?", date(2027, 1, 5)),
+        ("Between June 30, 2027 and July 4, 2027?", date(2027, 7, 4)),
+        ("Will 2,000 soldiers stay?", None),
+        ("By February 30, 2027?", None),
+    ],
+)
+def test_a_date_in_the_title_proposes_the_end_of_that_day(title, day, settings):
+    settings.TIME_ZONE = "Asia/Baghdad"
+    proposed = proposed_close(title)
+    if day is None:
+        assert proposed is None
+        return
+    local = timezone.localtime(proposed, ZoneInfo("Asia/Baghdad"))
+    assert (local.date(), local.time()) == (day, time(23, 59, 59))
+
+
+def test_the_editor_sees_the_proposed_close_time_before_anything_is_created(client, editor):
+    text = CAPTURED.replace("June 30, 2025", "June 30, 2027")
+    response = client.post(IMPORT, {"text": text, "closes_at_0": "", "closes_at_1": ""})
+    assert response.status_code == 200
+    assert not Question.objects.exists()
+    page = response.content.decode()
+    assert "The title proposes a close time" in page
+    assert "Wed 30 Jun 2027, 23:59" in page
+    form = response.context["form"]
+    assert form["closes_at"].value() in (["2027-06-30", "23:59:59"], ("2027-06-30", "23:59:59"))
+    # The editor changes it, or keeps it, and creates the question.
+    data = {**form.data.dict(), "closes_at_1": "18:00:00"}
+    response = client.post(IMPORT, data)
+    assert response.status_code == 302
+    question = Question.objects.get()
+    assert timezone.localtime(question.closes_at).isoformat() == "2027-06-30T18:00:00+00:00"
+    assert question.resolution_criteria == "Reports from interviews or official statements"
+
+
+def test_no_date_and_no_close_time_asks_for_one(client, editor):
+    text = CAPTURED.replace(" by June 30, 2025", "")
+    response = client.post(IMPORT, {"text": text, "closes_at_0": "", "closes_at_1": ""})
+    assert response.context["form"].errors["closes_at"] == [
+        "Give a close time: the title names no date to take it from."
+    ]
+    assert not Question.objects.exists()
+
+
+def test_a_proposal_in_the_past_says_so(client, editor):
+    response = client.post(IMPORT, {"text": CAPTURED, "closes_at_0": "", "closes_at_1": ""})
+    assert "that date has passed" in response.content.decode()
     assert not Question.objects.exists()

@@ -122,8 +122,8 @@ def test_story_page_costs_the_same_queries_with_1_or_14_questions(client):
 
 def test_story_page_query_count_is_fixed(client, django_assert_num_queries):
     story = story_with_questions(14)
-    # story (with its author), its topics, its linked questions, their options
-    with django_assert_num_queries(4):
+    # story (with its author), its topics, corrections, linked questions, their options
+    with django_assert_num_queries(5):
         client.get(story.get_absolute_url())
 
 

@@ -74,7 +74,7 @@ def handle_exception(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(str(exc) or None)  # the model layer's reason
     if isinstance(exc, StaleEdit):
         exc = PreconditionFailed(" ".join(exc.messages))
     elif isinstance(exc, Conflict):

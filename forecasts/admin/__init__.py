@@ -14,9 +14,11 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
+from config import workflow
 from config.admin_input import IdsOnlyAdmin
 from config.editing import RetryRacedSaveAdmin
 from config.history import record, revision_for
+from config.review_admin import ReviewAdmin, ReviewInline
 from forecasts import outcomes
 from forecasts.admin.filters import StateFilter
 from forecasts.admin.forms import OptionFormSet, QuestionForm
@@ -25,7 +27,7 @@ from forecasts.models import MAX_OPTIONS, Option, Question, StoryQuestion
 from news.models import Story
 
 
-class OptionInline(admin.TabularInline):
+class OptionInline(ReviewInline, admin.TabularInline):
     model = Option
     formset = OptionFormSet
     fields = ["position", "label"]
@@ -33,7 +35,11 @@ class OptionInline(admin.TabularInline):
     min_num = 0
     max_num = MAX_OPTIONS
     ordering = ["position", "id"]
+    verbose_name = "option"
     verbose_name_plural = "options (in display order; a yes/no question gets Yes and No itself)"
+
+    class Media:
+        js = ["js/admin-positions.js"]
 
     def get_extra(self, request, obj=None, **kwargs):
         return 0 if obj else 4
@@ -50,14 +56,20 @@ class OptionInline(admin.TabularInline):
         return super().has_add_permission(request, obj)
 
 
-class StoryLinkInline(IdsOnlyAdmin, admin.TabularInline):
+class StoryLinkInline(IdsOnlyAdmin, ReviewInline, admin.TabularInline):
     model = StoryQuestion
     fk_name = "question"
     fields = ["story", "position"]
     autocomplete_fields = ["story"]
     extra = 0
-    verbose_name = "story it hangs on"
+    verbose_name = "story"
     verbose_name_plural = "stories it hangs on"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "story":
+            field.label_from_instance = lambda story: story.desk_label
+        return field
 
 
 QUESTION_TEXT_FIELDS = [
@@ -66,14 +78,16 @@ QUESTION_TEXT_FIELDS = [
 
 
 @admin.register(Question)
-class QuestionAdmin(IdsOnlyAdmin, RetryRacedSaveAdmin, QuestionPages, VersionAdmin):
+class QuestionAdmin(IdsOnlyAdmin, ReviewAdmin, RetryRacedSaveAdmin, QuestionPages, VersionAdmin):
     form = QuestionForm
-    list_display = ["title", "state_label", "closes", "forecasters", "linked", "is_demo"]
+    list_display = [
+        "title", "state_label", "leading", "closes", "forecasters", "linked", "is_demo",
+    ]  # fmt: skip
     list_filter = [StateFilter, "kind", "status", "is_demo"]
     search_fields = ["title", "slug", "description", "resolution_criteria"]
     prepopulated_fields = {"slug": ("title",)}
     inlines = [OptionInline, StoryLinkInline]
-    actions = ["close_now", "resolve", "annul"]
+    actions = ["submit_for_review", "publish", "close_now", "resolve", "annul"]
     date_hierarchy = "closes_at"
     change_list_template = "admin/forecasts/question/change_list.html"
     fieldsets = [
@@ -95,15 +109,30 @@ class QuestionAdmin(IdsOnlyAdmin, RetryRacedSaveAdmin, QuestionPages, VersionAdm
         return []
 
     def get_queryset(self, request):
+        # The rows with their winning option, then all their options and all their
+        # stories: three queries whatever the number of rows.
         return (
             super()
             .get_queryset(request)
+            .with_options()
             .prefetch_related(Prefetch("stories", queryset=Story.objects.only("id", "headline")))
         )
 
     @admin.display(description="state")
     def state_label(self, question):
         return question.state().label
+
+    @admin.display(description="leading")
+    def leading(self, question):
+        if question.status == Question.Status.RESOLVED:
+            return format_html("✓ {}", question.resolved_option)
+        if question.status == Question.Status.ANNULLED:
+            return "—"
+        leading = question.leading_option()
+        if leading is None:
+            return format_html('<span class="muted" title="{}">—</span>', "No forecasts yet")
+        option, percent, tied = leading
+        return f"{option} · {percent}%{' (tied)' if tied else ''}"
 
     @admin.display(description="stories")
     def linked(self, question):
@@ -113,7 +142,11 @@ class QuestionAdmin(IdsOnlyAdmin, RetryRacedSaveAdmin, QuestionPages, VersionAdm
 
     @admin.display(description="closes", ordering="closes_at")
     def closes(self, question):
-        return date_format(timezone.localtime(question.closes_at), "M j, Y H:i")
+        # Date over time: the list stays within a laptop's width beside its filters.
+        closes_at = timezone.localtime(question.closes_at)
+        return format_html(
+            "{}<br>{}", date_format(closes_at, "M j, Y"), date_format(closes_at, "H:i")
+        )
 
     @admin.display(description="forecasters", ordering="forecaster_count")
     def forecasters(self, question):
@@ -126,17 +159,33 @@ class QuestionAdmin(IdsOnlyAdmin, RetryRacedSaveAdmin, QuestionPages, VersionAdm
         super().save_related(request, form, formsets, change)
         form.instance.ensure_binary_options()
 
+    def has_resolve_permission(self, request):
+        return workflow.may_resolve(request.user)
+
     # Actions ----------------------------------------------------------------------
 
-    @admin.action(description="Close selected questions now")
+    @admin.action(description="Submit selected questions for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self.move_selected(
+            request, queryset, Question.Status.IN_REVIEW, "Submitted {n} for review."
+        )
+
+    @admin.action(description="Publish selected questions", permissions=["publish"])
+    def publish(self, request, queryset):
+        self.move_selected(request, queryset, Question.Status.PUBLISHED, "Published {n}.")
+
+    @admin.action(description="Close selected questions now", permissions=["resolve"])
     def close_now(self, request, queryset):
         self._each(request, queryset, "Closed", lambda question: outcomes.close(question))
 
-    @admin.action(description="Annul selected questions (no outcome; nobody is scored)")
+    @admin.action(
+        description="Annul selected questions (no outcome; nobody is scored)",
+        permissions=["resolve"],
+    )
     def annul(self, request, queryset):
         self._each(request, queryset, "Annulled", lambda question: outcomes.annul(question))
 
-    @admin.action(description="Resolve the selected question…")
+    @admin.action(description="Resolve the selected question…", permissions=["resolve"])
     def resolve(self, request, queryset):
         if queryset.count() != 1:
             messages.error(request, "Resolve one question at a time: select exactly one.")

@@ -16,6 +16,7 @@ class StateFilter(admin.SimpleListFilter):
             ("closed", "Closed, awaiting resolution"),
             ("resolved", "Resolved"),
             ("annulled", "Annulled"),
+            ("in_review", "In review"),
             ("draft", "Draft"),
         ]
 

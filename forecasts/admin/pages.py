@@ -10,6 +10,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 
 from config.history import record, revision_for
 from forecasts import outcomes
@@ -43,7 +44,7 @@ class QuestionPages:
 
     def resolve_view(self, request, pk):
         question = get_object_or_404(Question, pk=pk)
-        if not self.has_change_permission(request, question):
+        if not self.has_resolve_permission(request):
             raise PermissionDenied
         form = ResolveForm(question, request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -72,8 +73,11 @@ class QuestionPages:
     def import_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = ImportForm(request.POST or None, admin_site=self.admin_site)
-        if request.method == "POST" and form.is_valid():
+        form = ImportForm(request.POST or None, admin_site=self.admin_site, user=request.user)
+        if request.method == "POST" and form.is_valid() and form.proposal:
+            # No close time given: show the one the title proposes, and create nothing yet.
+            form = form.with_proposal()
+        elif request.method == "POST" and form.is_valid():
             block, data = form.block, form.cleaned_data
             try:
                 with revision_for(request, "Imported from a pasted block"):
@@ -85,7 +89,9 @@ class QuestionPages:
                         opens_at=data["opens_at"],
                         closes_at=data["closes_at"],
                         status=(
-                            Question.Status.PUBLISHED if data["publish"] else Question.Status.DRAFT
+                            Question.Status.PUBLISHED
+                            if data.get("publish")
+                            else Question.Status.DRAFT
                         ),
                         stories=[data["story"]] if data["story"] else [],
                     )
@@ -102,6 +108,8 @@ class QuestionPages:
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Import a question from text",
+            "proposal": form.proposal,
+            "proposal_passed": form.proposal is not None and form.proposal <= timezone.now(),
             "form": form,
             "adminform": self._admin_form(form),
             "media": self.media + form.media,

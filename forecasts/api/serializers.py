@@ -6,6 +6,7 @@ from drf_spectacular.plumbing import build_choice_field
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config import workflow
 from config.editing import edit_version
 from forecasts import authoring
 from forecasts.models import (
@@ -50,11 +51,11 @@ class ResolutionSerializer(serializers.Serializer):
 
 
 class QuestionStatusField(serializers.ChoiceField):
-    """A question's status: any of them when read, draft or published when written
-    (resolving and annulling have their own endpoints). The schema says so for each
+    """A question's status: any of them when read, draft, in_review or published when
+    written (resolving and annulling have their own endpoints). The schema says so for each
     direction (QuestionStatusFieldExtension)."""
 
-    WRITABLE = [Question.Status.DRAFT, Question.Status.PUBLISHED]
+    WRITABLE = [Question.Status.DRAFT, Question.Status.IN_REVIEW, Question.Status.PUBLISHED]
 
     def __init__(self, **kwargs):
         super().__init__(choices=self.WRITABLE, **kwargs)
@@ -88,12 +89,20 @@ class QuestionSerializer(serializers.ModelSerializer):
         error_messages={"min_length": TOO_FEW_OPTIONS, "max_length": TOO_MANY_OPTIONS},
     )
     state = serializers.SerializerMethodField(
-        help_text="Derived from the status and the clock: draft, upcoming, open, closed, "
-        "resolved, annulled."
+        help_text="Derived from the status and the clock: draft, in_review, upcoming, open, "
+        "closed, resolved, annulled."
     )
     status = QuestionStatusField(
         required=False,
-        help_text="Write draft or published; resolve or annul with their own endpoints.",
+        help_text="Reporters submit for review (in_review); editors publish. Resolve or annul "
+        "with their own endpoints.",
+    )
+    review_note = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="With a status change: a word to the editor when submitting for review, or "
+        'what to change when an editor sends it back to "draft" (needed then).',
     )
     resolution = serializers.SerializerMethodField()
     stories = serializers.SerializerMethodField(
@@ -111,7 +120,7 @@ class QuestionSerializer(serializers.ModelSerializer):
         fields = [
             "id", "slug", "title", "description", "resolution_criteria", "kind", "language",
             "status", "state", "opens_at", "closes_at", "forecaster_count", "options",
-            "resolution", "stories", "url", "version",
+            "resolution", "stories", "review_note", "url", "version",
         ]  # fmt: skip
         read_only_fields = ["forecaster_count"]
         extra_kwargs = {"slug": {"required": False}}
@@ -144,9 +153,15 @@ class QuestionSerializer(serializers.ModelSerializer):
         return [story.slug for story in stories]
 
     def validate(self, data):
+        note = data.pop("review_note", "")
         instance = self.instance or Question()
         if instance.is_settled:
             raise serializers.ValidationError("A resolved or annulled question is final.")
+        # Who may make the status move: a reporter's "published" is a 403 saying why.
+        old = self.instance.status if self.instance else Question.Status.DRAFT
+        self.move = workflow.move_comment(
+            self.context["request"].user, instance, old, data.get("status", old), note
+        )
         for name, value in data.items():
             if name != "options":
                 setattr(instance, name, value)

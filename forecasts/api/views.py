@@ -12,10 +12,13 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
+from config import workflow
 from config.api.conditional import ConditionalMixin, IfMatchMixin
 from config.api.filters import ListFilterMixin, TimeField, TimeFilter
+from config.api.history import RecordedWrites
 from config.api.paging import TimeCursorPagination
-from config.api.permissions import EditorsWriteOthersRead
+from config.api.permissions import EditorsWriteOthersRead, ReviewedWrites
+from config.history import record, revision_by
 from forecasts import forecasting, outcomes
 from forecasts.api import serializers as s
 from forecasts.models import Forecast, ForecastSnapshot, Question
@@ -23,7 +26,9 @@ from news.models import Story, Topic
 
 # The states of Question.objects.in_state(), and the web's own lists (LISTS in
 # forecasts/views.py): "closing" (open, closing within a week) and "all".
-STATES = ["open", "upcoming", "closed", "resolved", "annulled", "draft", "closing", "all"]
+STATES = [
+    "open", "upcoming", "closed", "resolved", "annulled", "draft", "in_review", "closing", "all",
+]  # fmt: skip
 INTERVALS = {"none": None, "hour": "hour", "day": "day"}
 
 
@@ -74,11 +79,13 @@ class QuestionPagination(TimeCursorPagination):
     ordering = ("closes_at", "id")
 
 
-class QuestionViewSet(ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.ModelViewSet):
+class QuestionViewSet(
+    RecordedWrites, ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.ModelViewSet
+):
     """Questions with their options and the community's probability for each."""
 
     serializer_class = s.QuestionSerializer
-    permission_classes = [EditorsWriteOthersRead]
+    permission_classes = [EditorsWriteOthersRead, ReviewedWrites]
     filterset_class = QuestionFilter
     pagination_class = QuestionPagination
     ordering_fields = ["closes_at", "opens_at", "forecaster_count"]
@@ -107,11 +114,13 @@ class QuestionViewSet(ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.
     def _question(self):
         return get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
 
-    def _editor_action(self, request, change):
-        if not request.user.has_perm("forecasts.change_question"):
-            self.permission_denied(request, message="Only editors can do that.")
+    def _editor_action(self, request, verb, change):
+        if not workflow.may_resolve(request.user):
+            self.permission_denied(request, message="Only an editor can close, resolve or annul.")
         question = self._question()
-        change(question)
+        with revision_by(request.user, verb):
+            change(question)
+            record(question)
         question = self.get_queryset().get(pk=question.pk)
         return Response(self.get_serializer(question).data)
 
@@ -119,7 +128,7 @@ class QuestionViewSet(ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.
     @action(detail=True, methods=["post"])
     def close(self, request, slug=None):
         """Stop forecasting now."""
-        return self._editor_action(request, lambda question: outcomes.close(question))
+        return self._editor_action(request, "Closed", lambda question: outcomes.close(question))
 
     @extend_schema(request=s.ResolveSerializer, responses=s.QuestionSerializer)
     @action(detail=True, methods=["post"])
@@ -134,7 +143,7 @@ class QuestionViewSet(ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.
                 raise APIValidationError({"option": ["Pick one of this question's options."]})
             outcomes.resolve(question, option, body.validated_data["note"])
 
-        return self._editor_action(request, resolve)
+        return self._editor_action(request, "Resolved", resolve)
 
     @extend_schema(request=s.AnnulSerializer, responses=s.QuestionSerializer)
     @action(detail=True, methods=["post"])
@@ -143,7 +152,7 @@ class QuestionViewSet(ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.
         body = s.AnnulSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._editor_action(
-            request, lambda q: outcomes.annul(q, body.validated_data["note"])
+            request, "Annulled", lambda q: outcomes.annul(q, body.validated_data["note"])
         )
 
     @extend_schema(responses=s.ResolutionSerializer)

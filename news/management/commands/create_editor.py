@@ -1,4 +1,5 @@
-"""`manage.py create_editor USERNAME`: a staff account in the Editors group."""
+"""`manage.py create_editor USERNAME [--role editor|reporter]`: a staff account in the
+Editors group (publishes, resolves) or the Reporters group (writes, submits for review)."""
 
 import getpass
 import os
@@ -9,27 +10,37 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from config.roles import EDITORS_GROUP
+from config.roles import ROLES
 
 PASSWORD_VARIABLE = "EDITOR_PASSWORD"  # noqa: S105 - the name of a variable
 
 
 class Command(BaseCommand):
     help = (
-        "Create an editor (a staff user in the Editors group), or make an existing user one. "
-        f"The password is asked for, or read from ${PASSWORD_VARIABLE} with --no-input."
+        "Create an editor or a reporter (a staff user in the Editors or Reporters group), or "
+        "give an existing user that role. The password is asked for, or read from "
+        f"${PASSWORD_VARIABLE} with --no-input."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--email", default="")
         parser.add_argument("--no-input", action="store_true", dest="no_input")
+        parser.add_argument(
+            "--role",
+            choices=list(ROLES),
+            default="editor",
+            help="editor: publishes, corrects and resolves (the default); reporter: writes "
+            "and submits for review.",
+        )
 
-    def handle(self, *args, username, email, no_input, **options):
+    def handle(self, *args, username, email, no_input, role, **options):
         try:
-            group = Group.objects.get(name=EDITORS_GROUP)
+            group = Group.objects.get(name=ROLES[role])
         except Group.DoesNotExist:
-            raise CommandError("The Editors group is missing: run `manage.py migrate`.") from None
+            raise CommandError(
+                f"The {ROLES[role]} group is missing: run `manage.py migrate`."
+            ) from None
         User = get_user_model()
         user = User.objects.filter(username=username).first()
         if user is None:
@@ -45,8 +56,10 @@ class Command(BaseCommand):
             verb = "Updated"
         user.is_staff = True
         user.save()
+        # One role at a time: a reporter made an editor leaves the Reporters group.
+        user.groups.remove(*Group.objects.filter(name__in=ROLES.values()).exclude(pk=group.pk))
         user.groups.add(group)
-        self.stdout.write(self.style.SUCCESS(f"{verb} editor {username!r}."))
+        self.stdout.write(self.style.SUCCESS(f"{verb} {role} {username!r}."))
 
     def _password(self, no_input):
         if no_input:
