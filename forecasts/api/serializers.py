@@ -60,10 +60,12 @@ class QuestionSerializer(serializers.ModelSerializer):
         error_messages={"min_length": TOO_FEW_OPTIONS, "max_length": TOO_MANY_OPTIONS},
     )
     state = serializers.SerializerMethodField(help_text="open, upcoming, closed, …")
+    # Every status can be read (a settled question is resolved or annulled); only draft and
+    # published can be written: validate_status().
     status = serializers.ChoiceField(
-        choices=[Question.Status.DRAFT, Question.Status.PUBLISHED],
+        choices=Question.Status.choices,
         required=False,
-        help_text="Resolve or annul with their own endpoints.",
+        help_text="Write draft or published; resolve or annul with their own endpoints.",
     )
     resolution = serializers.SerializerMethodField()
     stories = serializers.SerializerMethodField(
@@ -103,6 +105,14 @@ class QuestionSerializer(serializers.ModelSerializer):
         if stories is None:  # e.g. just created: no story can be live through it yet
             return []
         return [story.slug for story in stories]
+
+    def validate_status(self, status):
+        if status not in (Question.Status.DRAFT, Question.Status.PUBLISHED):
+            raise serializers.ValidationError(
+                f"A question becomes {status} through its own endpoint (…/resolve/, "
+                "…/annul/), not by setting its status."
+            )
+        return status
 
     def validate(self, data):
         instance = self.instance or Question()
