@@ -64,7 +64,7 @@ def test_editor_creates_a_question_with_its_options_in_one_request():
             '"Yes" and "No"',
         ),
         ({"closes_at": iso(NOW - timedelta(days=2))}, "closes_at", "after the open time"),
-        ({"status": "resolved"}, "status", "not a valid choice"),
+        ({"status": "resolved"}, "status", "through its own endpoint"),
         ({"options": "lots"}, "options", "Expected a list"),
     ],
 )

@@ -58,7 +58,9 @@ class QuestionStatusField(serializers.ChoiceField):
     WRITABLE = [Question.Status.DRAFT, Question.Status.IN_REVIEW, Question.Status.PUBLISHED]
 
     def __init__(self, **kwargs):
-        super().__init__(choices=self.WRITABLE, **kwargs)
+        # Any status is parsed, so that "resolved" gets validate_status()'s pointer to the
+        # resolve endpoint rather than "not a valid choice"; the schema lists WRITABLE.
+        super().__init__(choices=Question.Status.choices, **kwargs)
 
 
 class QuestionStatusFieldExtension(OpenApiSerializerFieldExtension):
@@ -151,6 +153,14 @@ class QuestionSerializer(serializers.ModelSerializer):
         if stories is None:  # e.g. just created: no story can be live through it yet
             return []
         return [story.slug for story in stories]
+
+    def validate_status(self, status):
+        if status not in QuestionStatusField.WRITABLE:
+            raise serializers.ValidationError(
+                f"A question becomes {status} through its own endpoint (…/resolve/, "
+                "…/annul/), not by setting its status."
+            )
+        return status
 
     def validate(self, data):
         note = data.pop("review_note", "")
