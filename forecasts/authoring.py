@@ -206,7 +206,9 @@ def create_question(
             opens_at=opens_at or timezone.now(),
             closes_at=closes_at,
         )
-        question.full_clean()
+        # A slug we picked is checked by the save itself: another request may take it
+        # between a check here and the write, and then the next free one is taken.
+        question.full_clean(exclude=["slug"] if slug is None else None)
         _save_with_a_free_slug(question, pick_slug=slug is None)
         Option.objects.bulk_create(
             Option(question=question, label=label, position=position)
