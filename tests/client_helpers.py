@@ -99,3 +99,24 @@ def committed():
     nothing does): the background tasks it enqueues (scoring, mail, webhooks) then run,
     on the immediate backend the tests use."""
     return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def story_form(story, **changes):
+    """POST data for a story's admin change form as it stands, with `changes` over it."""
+    data = {
+        "headline": story.headline,
+        "slug": story.slug,
+        "summary": story.summary,
+        "body": story.body,
+        "source_name": story.source_name,
+        "source_url": story.source_url,
+        "dateline": story.dateline,
+        "status": story.status,
+        "review_note": "",
+        "change_kind": "",
+        "correction_note": "",
+        **inline("links", []),
+    }
+    if story.published_at:
+        data.update(split_datetime("published_at", story.published_at))
+    return {**data, **changes}

@@ -9,7 +9,7 @@ from config.conflicts import Conflict
 from forecasts import authoring, forecasting, outcomes
 from forecasts.models import Question, Score
 from news.models import Story
-from tests.client_helpers import api_client, at_once
+from tests.client_helpers import api_client, at_once, story_form
 from tests.factories import EditorFactory, QuestionFactory, StoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,11 +131,11 @@ def test_the_second_editor_to_save_a_story_is_told_who_changed_what_and_keeps_th
 
     other = type(client)()
     other.force_login(amira)
-    saved = other.post(url, story_form(story, headline="2,000 soldiers cross at Al-Qaim",
+    saved = other.post(url, live_story_form(story, headline="2,000 soldiers cross at Al-Qaim",
                                        edit_snapshot=snapshot_of(other.get(url))))  # fmt: skip
     assert saved.status_code == 302
 
-    mine = story_form(story, body="Second draft, by Basil.", edit_snapshot=snapshot)
+    mine = live_story_form(story, body="Second draft, by Basil.", edit_snapshot=snapshot)
     refused = client.post(url, mine)
     assert refused.status_code == 200  # the form again, with the editor's own text in it
     page = refused.content.decode()
@@ -159,7 +159,7 @@ def test_an_editor_who_saves_without_a_conflict_is_not_bothered(client):
     story = StoryFactory()
     url = reverse("admin:news_story_change", args=[story.pk])
     client.force_login(EditorFactory())
-    form = story_form(story, summary="Updated.", edit_snapshot=snapshot_of(client.get(url)))
+    form = live_story_form(story, summary="Updated.", edit_snapshot=snapshot_of(client.get(url)))
     assert client.post(url, form).status_code == 302
     assert Story.objects.get(pk=story.pk).summary == "Updated."
 
@@ -176,25 +176,9 @@ def test_a_question_whose_options_changed_meanwhile_is_a_conflict_in_the_admin(c
     assert question.options.filter(label="Bee").exists()
 
 
-def story_form(story, **changes):
-    data = {
-        "headline": story.headline,
-        "slug": story.slug,
-        "summary": story.summary,
-        "body": story.body,
-        "source_name": story.source_name,
-        "source_url": story.source_url,
-        "dateline": story.dateline,
-        "status": story.status,
-        "published_at_0": story.published_at.strftime("%Y-%m-%d"),
-        "published_at_1": story.published_at.strftime("%H:%M:%S"),
-        "change_kind": "update",  # the story is live: these edits are no corrections
-        "links-TOTAL_FORMS": "0",
-        "links-INITIAL_FORMS": "0",
-        "links-MIN_NUM_FORMS": "0",
-        "links-MAX_NUM_FORMS": "1000",
-    }
-    return {**data, **changes}
+def live_story_form(story, **changes):
+    """The story's change form; the story is live, so these edits are updates."""
+    return story_form(story, **{"change_kind": "update", **changes})
 
 
 def question_form(question, **changes):

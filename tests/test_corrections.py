@@ -12,32 +12,12 @@ from django.urls import reverse
 from reversion.models import Version
 
 from news.models import Correction, Story
-from tests.client_helpers import api_client, errors_of, inline, split_datetime, text_of
+from tests.client_helpers import api_client, errors_of, story_form, text_of
 from tests.factories import EditorFactory, StoryFactory
 
 pytestmark = pytest.mark.django_db
 
 DEC_9 = datetime(2024, 12, 9, 15, 30, tzinfo=UTC)
-
-
-def story_form(story, **changes):
-    data = {
-        "headline": story.headline,
-        "slug": story.slug,
-        "summary": story.summary,
-        "body": story.body,
-        "source_name": story.source_name,
-        "source_url": story.source_url,
-        "dateline": story.dateline,
-        "status": story.status,
-        "review_note": "",
-        "change_kind": "",
-        "correction_note": "",
-        **inline("links", []),
-    }
-    if story.published_at:
-        data.update(split_datetime("published_at", story.published_at))
-    return {**data, **changes}
 
 
 def reading(text):
