@@ -10,7 +10,7 @@ import socket
 import subprocess
 import threading
 import time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 import redis
@@ -245,8 +245,12 @@ class FreezableProxy:
     acknowledges what is sent). Thawed, new connections work again; frozen ones are
     dropped."""
 
-    def __init__(self, host, port):
-        self.target = (host, port)
+    def __init__(self, database):
+        """`database`: a Django DATABASES entry, on TCP or (HOST a directory, as the
+        throwaway cluster of `make test`) a Unix socket."""
+        host, port = database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432)
+        self.family = socket.AF_UNIX if host.startswith("/") else socket.AF_INET
+        self.target = f"{host}/.s.PGSQL.{port}" if host.startswith("/") else (host, port)
         self.listener = socket.socket()
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(64)
@@ -259,7 +263,8 @@ class FreezableProxy:
         with contextlib.suppress(OSError):
             while True:
                 client = self.listener.accept()[0]
-                server = socket.create_connection(self.target)
+                server = socket.socket(self.family)
+                server.connect(self.target)
                 self.connections += [client, server]
                 for source, sink in ((client, server), (server, client)):
                     threading.Thread(target=self.relay, args=(source, sink), daemon=True).start()
@@ -289,6 +294,17 @@ class FreezableProxy:
         with contextlib.suppress(OSError):
             self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked on it
         self.listener.close()
+
+
+def database_url(database, **changes):
+    """A DATABASE_URL for a Django DATABASES entry (with `changes`), for a subprocess;
+    a socket directory as HOST is quoted, as libpq expects in a URL."""
+    database = {**database, **changes}
+    auth = quote(database["USER"], safe="")
+    if database.get("PASSWORD"):
+        auth += ":" + quote(database["PASSWORD"], safe="")
+    host = quote(str(database["HOST"] or "127.0.0.1"), safe="")
+    return f"postgres://{auth}@{host}:{database['PORT'] or 5432}/{database['NAME']}"
 
 
 @pytest.fixture

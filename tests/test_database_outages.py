@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.db import OperationalError, connection
 
-from tests.conftest import FreezableProxy
+from tests.conftest import FreezableProxy, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,7 +109,7 @@ def test_a_server_that_stops_answering_is_given_up_on_and_its_connection_dropped
 
     settings.DATABASE_STATEMENT_TIMEOUT = 300
     database = connections["default"].settings_dict
-    proxy = FreezableProxy(database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432))
+    proxy = FreezableProxy(database)
     frozen = fresh_connection(HOST="127.0.0.1", PORT=proxy.port)
     try:
         with django_db_blocker.unblock():
@@ -177,11 +177,10 @@ def frozen_database_site(db, django_db_blocker):
     from django.db import connections
 
     database = connections["default"].settings_dict
-    proxy = FreezableProxy(database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432))
+    proxy = FreezableProxy(database)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    credentials = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", "1", "--timeout", "30"],
@@ -192,7 +191,7 @@ def frozen_database_site(db, django_db_blocker):
             "DJANGO_SECURE_SSL": "0",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_LOG_LEVEL": "ERROR",
-            "DATABASE_URL": f"postgres://{credentials}@127.0.0.1:{proxy.port}/{database['NAME']}",
+            "DATABASE_URL": database_url(database, HOST="127.0.0.1", PORT=proxy.port),
             "DATABASE_CONNECT_TIMEOUT": "2",
             "DATABASE_STATEMENT_TIMEOUT": "500",
         },

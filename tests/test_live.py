@@ -21,6 +21,7 @@ from rest_framework.authtoken.models import Token
 
 from forecasts import forecasting
 from tests.client_helpers import committed
+from tests.conftest import database_url
 from tests.factories import QuestionFactory, UserFactory
 
 LIVE_REDIS_URL = os.environ.get("TEST_LIVE_REDIS_URL", "redis://127.0.0.1:6379/10")
@@ -32,12 +33,6 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def database_url():
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def two_servers():
     where = urlsplit(LIVE_REDIS_URL)
@@ -47,7 +42,7 @@ def two_servers():
         pytest.skip(f"needs Redis at {LIVE_REDIS_URL} (set TEST_LIVE_REDIS_URL)")
     env = {
         **os.environ,
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": database_url(settings.DATABASES["default"]),
         "DATABASE_CONN_MAX_AGE": "0",
         "REDIS_URL": LIVE_REDIS_URL,
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
