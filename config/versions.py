@@ -42,7 +42,11 @@ def _fresh():
 
 
 def _current(key):
-    current = cache.get(key)
+    return _settled(key, cache.get(key))
+
+
+def _settled(key, current):
+    """`current`, the value read for `key`, or a fresh one stored if there was none."""
     if current is None:
         current = _fresh()
         # add(): if another process got there first, use its value.
@@ -99,12 +103,25 @@ def renew_after_outage(**kwargs):
 cache_recovered.connect(renew_after_outage)
 
 
+def _request_versions(request):
+    """Both versions, read once per request in one round trip: its validators and the
+    fragments of its page (config.fragments) agree with each other."""
+    found = getattr(request, "_versions", None)
+    if found is None:
+        found = cache.get_many([VERSION_KEY, EDITORIAL_KEY])
+        found = {key: _settled(key, found.get(key)) for key in (VERSION_KEY, EDITORIAL_KEY)}
+        request._versions = found
+    return found
+
+
 def request_version(request):
-    """content_version(), read once per request: its validators agree, at one round trip."""
-    version = getattr(request, "_content_version", None)
-    if version is None:
-        version = request._content_version = content_version()
-    return version
+    """content_version(), read once per request."""
+    return _request_versions(request)[VERSION_KEY]
+
+
+def request_editorial_version(request):
+    """editorial_version(), read once per request (with the content version)."""
+    return _request_versions(request)[EDITORIAL_KEY]
 
 
 def clock_bucket():

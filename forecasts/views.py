@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 
+from config.fragments import render_page
 from config.http_cache import CountingOncePaginator, counted_once, public_page
 from forecasts import forecasting, scoring
 from forecasts.charts import calibration_chart, probability_chart
@@ -72,7 +73,7 @@ def question_list(request):
         "topics": Topic.objects.all(),
         "page": page,
     }
-    return render(request, "forecasts/question_list.html", context)
+    return render_page(request, "forecasts/question_list.html", context)
 
 
 @public_page

@@ -3,9 +3,10 @@
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Window
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 
+from config.fragments import render_page
 from config.http_cache import CountingOncePaginator, public_page
 from forecasts.models import Question, with_featured_question, with_questions
 from news.models import Story, Topic
@@ -31,7 +32,7 @@ def home(request):
         "recently_resolved": questions.resolved()[:HOME_QUESTION_COUNT],
         "topics": Topic.objects.all(),
     }
-    return render(request, "news/home.html", context)
+    return render_page(request, "news/home.html", context)
 
 
 @public_page
@@ -43,7 +44,7 @@ def story_detail(request, slug):
 def _render_story(request, story, preview=False):
     url = request.build_absolute_uri(story.get_absolute_url())
     context = {"story": story, "preview": preview, "structured_data": story.structured_data(url)}
-    return render(request, "news/story_detail.html", context)
+    return render_page(request, "news/story_detail.html", context)
 
 
 @never_cache
@@ -68,7 +69,7 @@ def topic_detail(request, slug):
         count_key=("topic", topic.pk),
     )
     page = stories.get_page(request.GET.get("page"))
-    return render(request, "news/topic_detail.html", {"topic": topic, "page": page})
+    return render_page(request, "news/topic_detail.html", {"topic": topic, "page": page})
 
 
 @public_page
@@ -100,4 +101,4 @@ def search(request):
         "question_count": questions[0].matches if questions else 0,
         "limit": SEARCH_RESULTS,
     }
-    return render(request, "news/search.html", context)
+    return render_page(request, "news/search.html", context)

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.timesince import timeuntil
 
+from config import fragments
 from forecasts.models import Question
 
 register = template.Library()
@@ -27,3 +28,19 @@ def state_phrase(question):
         case Question.State.ANNULLED:
             return "Annulled · no outcome, nobody is scored"
     return state.label
+
+
+@register.simple_tag(takes_context=True)
+def question_card(context, question, featured=False, variant=""):
+    """The question card (includes/question_card.html): a cached part of the page, made
+    again when the question changes (every forecast moves its `updated_at`)."""
+    values = {"question": question, "featured": featured, "variant": variant}
+    return fragments.part(
+        context,
+        "includes/question_card.html",
+        values,
+        question.pk,
+        question.updated_at.timestamp(),
+        featured,
+        variant,
+    )

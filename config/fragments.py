@@ -1,0 +1,88 @@
+"""Parts of a page cached on their own, fetched for the whole page in one round trip.
+
+Rendering the question cards is most of what a list page costs (Django's template engine
+walks every card's nodes for every request), yet a card changes only when its question
+does. A page rendered with `render_page` leaves a placeholder where each cached part goes;
+once the page is rendered, one `get_many` fetches every part, the missing ones are
+rendered and stored with one `set_many`, and the placeholders are filled in.
+
+A part's key names what it is made of: the editorial version (any edit by the newsroom),
+the clock's slice (a question closes, a day's change moves on without a write, as for
+whole pages), and what the caller adds (a question's own `updated_at`, which every
+forecast moves). So a part is never older than PAGE_CACHE_SECONDS, as pages are not.
+Anything a signed-in reader sees of their own stays outside the parts.
+"""
+
+import hashlib
+import re
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from config import versions
+
+COLLECTOR = "page_fragments"
+
+
+class Fragments:
+    """The cached parts one page asked for, in the order it asked."""
+
+    def __init__(self, request):
+        self.request = request
+        # A mark no content can forge: content comes escaped, and the token is new.
+        self.token = secrets.token_hex(8)
+        self.wanted = []  # (key, template name, context)
+
+    def place(self, template_name, context, *made_of):
+        """A placeholder for `template_name` rendered with `context`, cached under
+        what it is `made_of` (besides the editorial version and the clock)."""
+        raw = ":".join(
+            map(
+                str,
+                (
+                    versions.request_editorial_version(self.request)["version"],
+                    versions.clock_bucket(),
+                    template_name,
+                    *made_of,
+                ),
+            )
+        )
+        key = "fragment:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+        self.wanted.append((key, template_name, context))
+        return mark_safe(f"<!--fragment {self.token} {len(self.wanted) - 1}-->")  # noqa: S308
+
+    def fill(self, html):
+        if not self.wanted:
+            return html
+        found = cache.get_many(list(dict.fromkeys(key for key, _, _ in self.wanted)))
+        made = {}
+        for key, template_name, context in self.wanted:
+            if key not in found:
+                found[key] = made[key] = render_to_string(template_name, context)
+        if made:
+            cache.set_many(made, timeout=settings.PAGE_CACHE_SECONDS)
+        parts = [found[key] for key, _, _ in self.wanted]
+        return re.sub(
+            rf"<!--fragment {self.token} (\d+)-->", lambda match: parts[int(match[1])], html
+        )
+
+
+def part(context, template_name, values, *made_of):
+    """For a template tag: `template_name` rendered with `values` (and the site's
+    language), a cached part if the page is rendered with render_page, else at once."""
+    values = {**values, "site_language": context.get("site_language")}
+    fragments = context.get(COLLECTOR)
+    if fragments is None:
+        return render_to_string(template_name, values)
+    return fragments.place(template_name, values, values["site_language"], *made_of)
+
+
+def render_page(request, template_name, context, status=None):
+    """Like django.shortcuts.render, with the page's cached parts filled in."""
+    fragments = Fragments(request)
+    html = render_to_string(template_name, {**context, COLLECTOR: fragments}, request)
+    return HttpResponse(fragments.fill(html), status=status)
