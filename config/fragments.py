@@ -16,6 +16,7 @@ Anything a signed-in reader sees of their own stays outside the parts.
 import hashlib
 import re
 import secrets
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,11 +36,13 @@ class Fragments:
         self.request = request
         # A mark no content can forge: content comes escaped, and the token is new.
         self.token = secrets.token_hex(8)
-        self.wanted = []  # (key, template name, context)
+        self.wanted = []  # (key, template name, context, prepare)
 
-    def place(self, template_name, context, *made_of):
+    def place(self, template_name, context, made_of, prepare=None):
         """A placeholder for `template_name` rendered with `context`, cached under
-        what it is `made_of` (besides the editorial version and the clock)."""
+        what it is `made_of` (besides the editorial version and the clock). `prepare`:
+        (function, item) when the item needs more loaded before it can be rendered:
+        the function is called once, with every such item the cache did not have."""
         raw = ":".join(
             map(
                 str,
@@ -52,33 +55,44 @@ class Fragments:
             )
         )
         key = "fragment:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
-        self.wanted.append((key, template_name, context))
+        self.wanted.append((key, template_name, context, prepare))
         return mark_safe(f"<!--fragment {self.token} {len(self.wanted) - 1}-->")  # noqa: S308
 
     def fill(self, html):
         if not self.wanted:
             return html
-        found = cache.get_many(list(dict.fromkeys(key for key, _, _ in self.wanted)))
+        found = cache.get_many(list(dict.fromkeys(key for key, *_ in self.wanted)))
+        missing = [wanted for wanted in self.wanted if wanted[0] not in found]
+        to_prepare = defaultdict(list)
+        for *_, prepare in missing:
+            if prepare:
+                to_prepare[prepare[0]].append(prepare[1])
+        for function, items in to_prepare.items():
+            function(items)
         made = {}
-        for key, template_name, context in self.wanted:
-            if key not in found:
-                found[key] = made[key] = render_to_string(template_name, context)
+        for key, template_name, context, _ in missing:
+            if key not in made:
+                made[key] = render_to_string(template_name, context)
         if made:
             cache.set_many(made, timeout=settings.PAGE_CACHE_SECONDS)
-        parts = [found[key] for key, _, _ in self.wanted]
+        found |= made
+        parts = [found[key] for key, *_ in self.wanted]
         return re.sub(
             rf"<!--fragment {self.token} (\d+)-->", lambda match: parts[int(match[1])], html
         )
 
 
-def part(context, template_name, values, *made_of):
+def part(context, template_name, values, made_of, prepare=None):
     """For a template tag: `template_name` rendered with `values` (and the site's
-    language), a cached part if the page is rendered with render_page, else at once."""
+    language), a cached part if the page is rendered with render_page, else at once.
+    `made_of` and `prepare` as for Fragments.place."""
     values = {**values, "site_language": context.get("site_language")}
     fragments = context.get(COLLECTOR)
     if fragments is None:
+        if prepare:
+            prepare[0]([prepare[1]])
         return render_to_string(template_name, values)
-    return fragments.place(template_name, values, values["site_language"], *made_of)
+    return fragments.place(template_name, values, (values["site_language"], *made_of), prepare)
 
 
 def render_page(request, template_name, context, status=None):

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -618,38 +618,49 @@ class StoryQuestionQuerySet(models.QuerySet):
     def public(self):
         return self.exclude(question__status__in=Question.UNPUBLISHED)
 
-    def with_day_change(self, now=None):
-        """Each link's question with its forecast of CHANGE_WINDOW ago (see
-        StoryQuestion.day_ago_probabilities), in the same query."""
-        return self.annotate(day_ago_probabilities=probabilities_before(OuterRef("question"), now))
 
-
-def with_questions(stories, options=True):
+def with_questions(stories):
     """`stories` with their reader-visible linked questions in order, in `story.public_links`.
 
-    A fixed number of queries however many questions hang on the stories. Without
-    `options`, the questions come without their options: for lists that show only a
-    question's title and state. With them, each question also knows its 24-hour change.
+    One query however many questions hang on the stories. The questions come without
+    their options: their cards load what they show when the cache does not have them
+    (load_for_cards).
     """
-    if options:
-        links = _public_links().prefetch_related("question__options").with_day_change()
-    else:
-        links = _public_links(select="question")
+    links = _public_links()
     return stories.prefetch_related(Prefetch("links", queryset=links, to_attr="public_links"))
 
 
 def with_featured_question(stories):
-    """`stories` with only their featured question and its options, in `story.featured_links`.
-
-    A list of stories shows one question per story; loading the others and all their
-    options would be most of its work.
-    """
-    links = _public_links().prefetch_related("question__options").with_day_change()[:1]
+    """`stories` with only their featured question, in `story.featured_links`: a list
+    of stories shows one question per story."""
+    links = _public_links()[:1]
     return stories.prefetch_related(Prefetch("links", queryset=links, to_attr="featured_links"))
 
 
-def _public_links(select="question__resolved_option"):
-    return StoryQuestion.objects.public().select_related(select)
+def _public_links():
+    return StoryQuestion.objects.public().select_related("question")
+
+
+def load_for_cards(questions):
+    """What a question card shows beyond the question's own row, for `questions` loaded
+    without it: the options, the outcome and the 24-hour change. Two queries however
+    many questions; those loaded with it (with_options().with_day_change()) cost none."""
+    pending = [q for q in questions if not hasattr(q, "day_ago_probabilities")]
+    if not pending:
+        return
+    prefetch_related_objects(pending, "options")
+    then = dict(
+        Question.objects.filter(pk__in={q.pk for q in pending})
+        .with_day_change()
+        .values_list("pk", "day_ago_probabilities")
+    )
+    for question in pending:
+        question.day_ago_probabilities = then.get(question.pk)
+        if question.resolved_option_id:
+            # The outcome is one of the options just loaded: no query of its own.
+            question.resolved_option = next(
+                o for o in question.options.all() if o.pk == question.resolved_option_id
+            )
 
 
 class StoryQuestion(models.Model):
@@ -675,16 +686,6 @@ class StoryQuestion(models.Model):
 
     def __str__(self):
         return f"{self.story} → {self.question}"
-
-    # The annotation of StoryQuestionQuerySet.with_day_change() belongs to the question:
-    # Django sets it on the link after the joined question is built, and this hands it on.
-    @property
-    def day_ago_probabilities(self):
-        return self.question.day_ago_probabilities
-
-    @day_ago_probabilities.setter
-    def day_ago_probabilities(self, value):
-        self.question.day_ago_probabilities = value
 
 
 class Option(models.Model):

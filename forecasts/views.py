@@ -59,7 +59,7 @@ def question_list(request):
     if state == "all":
         listed = listed.order_by("-opens_at", "-pk")
     paginator = CountingOncePaginator(
-        listed.with_options().with_day_change(),
+        listed,
         PAGE_SIZE,
         count_key=("questions", state, topic.pk if topic else ""),
         count=counts[state],

@@ -243,4 +243,4 @@ class StoryViewSet(
         if self.action == "list":
             # Cursor paging walks publication times; an undated draft is reached by slug.
             stories = stories.filter(published_at__isnull=False)
-        return with_questions(stories.prefetch_related("topics", "corrections"), options=False)
+        return with_questions(stories.prefetch_related("topics", "corrections"))

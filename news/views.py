@@ -20,7 +20,7 @@ MAX_QUERY_LENGTH = 200
 
 @public_page
 def home(request):
-    questions = Question.objects.visible().with_options().with_day_change()
+    questions = Question.objects.visible()
     context = {
         # A list: the template shows the first as the lead and the rest as the river.
         "stories": list(
@@ -87,11 +87,7 @@ def search(request):
             .annotate(matches=matches)[:SEARCH_RESULTS]
         )
         questions = list(
-            Question.objects.visible()
-            .with_options()
-            .with_day_change()
-            .search(query)
-            .annotate(matches=matches)[:SEARCH_RESULTS]
+            Question.objects.visible().search(query).annotate(matches=matches)[:SEARCH_RESULTS]
         )
     context = {
         "query": query,

@@ -119,7 +119,9 @@ def test_story_page_with_the_change_keeps_its_query_count(client, django_assert_
         question = QuestionFactory(opens_at=NOW - timedelta(days=3))
         snapshot(question, 30, 0.1, 0.2, 0.3, 0.4)
         StoryQuestionFactory(story=story, question=question, position=position)
-    # story, its topics, its corrections, its linked questions (each with its forecast a
-    # day ago, in a subquery of the same query), their options
-    with django_assert_num_queries(5):
+    # story, its topics, its corrections, its linked questions; then, for the cards the
+    # cache does not have, their options and their forecasts a day ago (one query each)
+    with django_assert_num_queries(6):
+        client.get(story.get_absolute_url())
+    with django_assert_num_queries(4):  # every card from the cache
         client.get(story.get_absolute_url())

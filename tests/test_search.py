@@ -65,6 +65,7 @@ def test_search_shows_counts_and_story_cards(client, django_assert_num_queries):
     assert "Questions 1" in page
     assert 'class="story-card story-card--result' in response.content.decode()
     assert "Troops reach Al-Qaim." in page  # the summary, not a bare headline
-    # stories with their counts, their topics; questions with their counts, their options
-    with django_assert_num_queries(4):
+    # stories with their counts, their topics; questions with their counts (their cards,
+    # options and all, from the cache)
+    with django_assert_num_queries(3):
         client.get("/search/?q=soldiers&again")

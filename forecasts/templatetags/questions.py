@@ -6,7 +6,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.timesince import timeuntil
 
 from config import fragments
-from forecasts.models import Question
+from forecasts.models import Question, load_for_cards
 
 register = template.Library()
 
@@ -33,14 +33,14 @@ def state_phrase(question):
 @register.simple_tag(takes_context=True)
 def question_card(context, question, featured=False, variant=""):
     """The question card (includes/question_card.html): a cached part of the page, made
-    again when the question changes (every forecast moves its `updated_at`)."""
+    again when the question changes (every forecast moves its `updated_at`). Pages load
+    questions without their options; the cards the cache did not have load them."""
     values = {"question": question, "featured": featured, "variant": variant}
+    made_of = (question.pk, question.updated_at.timestamp(), featured, variant)
     return fragments.part(
         context,
         "includes/question_card.html",
         values,
-        question.pk,
-        question.updated_at.timestamp(),
-        featured,
-        variant,
+        made_of,
+        prepare=(load_for_cards, question),
     )

@@ -15,7 +15,5 @@ def story_card(context, story, variant="river"):
         context,
         "includes/story_card.html",
         {"story": story, "variant": variant},
-        story.pk,
-        story.updated_at.timestamp(),
-        variant,
+        (story.pk, story.updated_at.timestamp(), variant),
     )
