@@ -29,6 +29,14 @@ from config import versions
 COLLECTOR = "page_fragments"
 
 
+def key_for(request, *made_of):
+    """The cache key of a part `made_of` these, as of this request's editorial version
+    and the clock's slice."""
+    version = versions.request_editorial_version(request)["version"]
+    raw = ":".join(map(str, (version, versions.clock_bucket(), *made_of)))
+    return "fragment:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+
+
 class Fragments:
     """The cached parts one page asked for, in the order it asked."""
 
@@ -43,18 +51,7 @@ class Fragments:
         what it is `made_of` (besides the editorial version and the clock). `prepare`:
         (function, item) when the item needs more loaded before it can be rendered:
         the function is called once, with every such item the cache did not have."""
-        raw = ":".join(
-            map(
-                str,
-                (
-                    versions.request_editorial_version(self.request)["version"],
-                    versions.clock_bucket(),
-                    template_name,
-                    *made_of,
-                ),
-            )
-        )
-        key = "fragment:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+        key = key_for(self.request, template_name, *made_of)
         self.wanted.append((key, template_name, context, prepare))
         return mark_safe(f"<!--fragment {self.token} {len(self.wanted) - 1}-->")  # noqa: S308
 

@@ -626,8 +626,12 @@ def with_questions(stories):
     their options: their cards load what they show when the cache does not have them
     (load_for_cards).
     """
-    links = _public_links()
-    return stories.prefetch_related(Prefetch("links", queryset=links, to_attr="public_links"))
+    return stories.prefetch_related(public_links())
+
+
+def public_links():
+    """The Prefetch of with_questions(), for stories already loaded."""
+    return Prefetch("links", queryset=_public_links(), to_attr="public_links")
 
 
 def with_featured_question(stories):

@@ -2,17 +2,18 @@
 
 import django_filters
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from rest_framework import serializers, viewsets
 
 from config import workflow
 from config.api.conditional import ConditionalMixin, IfMatchMixin
 from config.api.filters import ListFilterMixin, TimeFilter
 from config.api.history import RecordedWrites
+from config.api.items import CachedListItems
 from config.api.paging import TimeCursorPagination
 from config.api.permissions import EditorsWriteOthersRead, ReviewedWrites
 from config.editing import edit_version
-from forecasts.models import Question, StoryQuestion, with_questions
+from forecasts.models import Question, StoryQuestion, public_links, with_questions
 from news.models import Correction, Story, Topic
 
 
@@ -224,7 +225,12 @@ class TopicViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class StoryViewSet(
-    RecordedWrites, ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.ModelViewSet
+    CachedListItems,
+    RecordedWrites,
+    ListFilterMixin,
+    IfMatchMixin,
+    ConditionalMixin,
+    viewsets.ModelViewSet,
 ):
     """Live stories with their topics and linked questions in order; editors see drafts
     and scheduled stories too, and write."""
@@ -242,5 +248,9 @@ class StoryViewSet(
         stories = Story.objects.visible_to(self.request.user)
         if self.action == "list":
             # Cursor paging walks publication times; an undated draft is reached by slug.
-            stories = stories.filter(published_at__isnull=False)
+            # What the items show is loaded for those the cache lacks: prepare_list_items.
+            return stories.filter(published_at__isnull=False)
         return with_questions(stories.prefetch_related("topics", "corrections"))
+
+    def prepare_list_items(self, stories):
+        prefetch_related_objects(stories, "topics", "corrections", public_links())

@@ -2,7 +2,7 @@
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -16,6 +16,7 @@ from config import workflow
 from config.api.conditional import ConditionalMixin, IfMatchMixin
 from config.api.filters import ListFilterMixin, TimeField, TimeFilter
 from config.api.history import RecordedWrites
+from config.api.items import CachedListItems
 from config.api.paging import TimeCursorPagination
 from config.api.permissions import EditorsWriteOthersRead, ReviewedWrites
 from config.history import record, revision_by
@@ -80,7 +81,12 @@ class QuestionPagination(TimeCursorPagination):
 
 
 class QuestionViewSet(
-    RecordedWrites, ListFilterMixin, IfMatchMixin, ConditionalMixin, viewsets.ModelViewSet
+    CachedListItems,
+    RecordedWrites,
+    ListFilterMixin,
+    IfMatchMixin,
+    ConditionalMixin,
+    viewsets.ModelViewSet,
 ):
     """Questions with their options and the community's probability for each."""
 
@@ -93,12 +99,20 @@ class QuestionViewSet(
     queryset = Question.objects.all()
 
     def get_queryset(self):
+        if self.action == "list":  # what the items show: prepare_list_items
+            return self._visible_questions()
+        return self._visible_questions().with_options().prefetch_related(self._stories())
+
+    def _stories(self):
         stories = visible_stories(self.request).only("slug")  # all a question shows of them
-        return (
-            self._visible_questions()
-            .with_options()
-            .prefetch_related(Prefetch("stories", queryset=stories, to_attr="visible_stories"))
-        )
+        return Prefetch("stories", queryset=stories, to_attr="visible_stories")
+
+    def prepare_list_items(self, questions):
+        prefetch_related_objects(questions, "resolved_option", "options", self._stories())
+
+    def list_item_variant(self):
+        # Which of its stories a question lists depends on who asks.
+        return Story.shows_unpublished_to(self.request.user)
 
     def _visible_questions(self):
         return Question.objects.visible_to(self.request.user)
