@@ -453,3 +453,41 @@ SPECTACULAR_SETTINGS = {
         "config.api.schema.add_error_responses",
     ],
 }
+
+# --- Scale-out: CDN and shared media ---------------------------------------------------
+# A CDN in front (config.cdn): with a purger, anonymous public responses carry s-maxage,
+# stale-while-revalidate, stale-if-error and surrogate keys, and every change purges the
+# keys it affects, in a background task. "none": no CDN directives, no keys, no purges.
+CDN_PURGER = os.environ.get("CDN_PURGER", "none").strip().lower() or "none"
+if CDN_PURGER not in {"none", "varnish", "fastly", "cloudflare"}:
+    raise ImproperlyConfigured(
+        f"CDN_PURGER must be none, varnish, fastly or cloudflare; got {CDN_PURGER!r}"
+    )
+# The response header the CDN reads its keys from: vmod xkey reads `xkey`, Fastly
+# `Surrogate-Key`, Cloudflare `Cache-Tag` (comma-separated; the others space-separated).
+CDN_SURROGATE_HEADER = os.environ.get("CDN_SURROGATE_HEADER") or {
+    "fastly": "Surrogate-Key",
+    "cloudflare": "Cache-Tag",
+}.get(CDN_PURGER, "xkey")
+CDN_S_MAXAGE = env_int("CDN_S_MAXAGE", 3600)
+CDN_STALE_WHILE_REVALIDATE = env_int("CDN_STALE_WHILE_REVALIDATE", 30)
+CDN_STALE_IF_ERROR = env_int("CDN_STALE_IF_ERROR", 86400)
+# A forecast burst purges a question's keys at most twice per this many seconds.
+CDN_FORECAST_PURGE_SECONDS = env_int("CDN_FORECAST_PURGE_SECONDS", 10)
+CDN_PURGE_TIMEOUT_SECONDS = env_int("CDN_PURGE_TIMEOUT_SECONDS", 5)
+CDN_PURGE_MAX_ATTEMPTS = env_int("CDN_PURGE_MAX_ATTEMPTS", 5)
+# Varnish: where to send PURGE requests (each Varnish server, e.g. http://10.0.0.5:6081/).
+CDN_PURGE_URLS = env_list("CDN_PURGE_URLS")
+FASTLY_API_URL = os.environ.get("FASTLY_API_URL", "https://api.fastly.com")
+FASTLY_API_TOKEN = os.environ.get("FASTLY_API_TOKEN", "")
+FASTLY_SERVICE_ID = os.environ.get("FASTLY_SERVICE_ID", "")
+CLOUDFLARE_API_URL = os.environ.get("CLOUDFLARE_API_URL", "https://api.cloudflare.com/client/v4")
+CLOUDFLARE_API_TOKEN = os.environ.get("CLOUDFLARE_API_TOKEN", "")
+CLOUDFLARE_ZONE_ID = os.environ.get("CLOUDFLARE_ZONE_ID", "")
+_cdn_needs = {
+    "varnish": ["CDN_PURGE_URLS"],
+    "fastly": ["FASTLY_API_TOKEN", "FASTLY_SERVICE_ID"],
+    "cloudflare": ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ZONE_ID"],
+}.get(CDN_PURGER, [])
+if _missing := [name for name in _cdn_needs if not globals()[name]]:
+    raise ImproperlyConfigured(f"CDN_PURGER={CDN_PURGER} needs {', '.join(_missing)}")
