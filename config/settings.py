@@ -491,3 +491,38 @@ _cdn_needs = {
 }.get(CDN_PURGER, [])
 if _missing := [name for name in _cdn_needs if not globals()[name]]:
     raise ImproperlyConfigured(f"CDN_PURGER={CDN_PURGER} needs {', '.join(_missing)}")
+# Uploaded media (lead images and their imagekit renditions) on S3-compatible storage
+# (django-storages) when MEDIA_S3_BUCKET is set, so every app server reads and writes the
+# same files; local disk (MEDIA_ROOT) otherwise. Objects are public and their URLs
+# unsigned: they are the images of published stories, and signed URLs would change with
+# every render, defeating every cache on the way.
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+if MEDIA_S3_BUCKET:
+    _s3 = {
+        "bucket_name": MEDIA_S3_BUCKET,
+        "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+        # Empty: boto3's own chain (AWS_ACCESS_KEY_ID…, an instance role).
+        "access_key": os.environ.get("MEDIA_S3_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+        "custom_domain": os.environ.get("MEDIA_S3_CUSTOM_DOMAIN") or None,
+        "addressing_style": os.environ.get("MEDIA_S3_ADDRESSING_STYLE") or None,
+        "location": os.environ.get("MEDIA_S3_PREFIX", ""),
+        "querystring_auth": False,
+        "file_overwrite": False,
+        "default_acl": os.environ.get("MEDIA_S3_ACL") or None,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {key: value for key, value in _s3.items() if value is not None},
+    }
+    # The images' origin, allowed in the CSP as MEDIA_URL's is.
+    if _s3["custom_domain"]:
+        _s3_origin = f"https://{_s3['custom_domain'].split('/')[0]}"
+    elif _s3["endpoint_url"]:
+        _endpoint = urlsplit(_s3["endpoint_url"])
+        _bucket_host = f"{MEDIA_S3_BUCKET}." if _s3["addressing_style"] == "virtual" else ""
+        _s3_origin = f"{_endpoint.scheme}://{_bucket_host}{_endpoint.netloc}"
+    else:
+        _s3_origin = "https://*.amazonaws.com"
+    SECURE_CSP["img-src"].append(_s3_origin)
