@@ -5,6 +5,7 @@ purge requests each CDN's API documents. The real Varnish is tests/test_varnish.
 
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -12,7 +13,9 @@ from django.db import transaction
 
 from config import cdn
 from config.cdn import purgers
+from forecasts import events as question_events
 from forecasts import forecasting, outcomes
+from news import events as story_events
 from tests.client_helpers import committed
 from tests.factories import (
     QuestionFactory,
@@ -311,3 +314,18 @@ def test_a_refused_purge_raises_for_the_task_to_retry(settings):
             purgers.get_purger().purge(["story-1"])
     finally:
         api.close()
+
+
+def test_the_clock_purges_a_scheduled_story_that_went_live_and_a_question_that_closed(
+    purged,
+):
+    with committed():
+        story = StoryFactory(scheduled=True)
+        question = QuestionFactory()
+    purged.clear()
+    with committed():
+        question_events.fire_due_question_events(now=question.closes_at + timedelta(hours=1))
+        story_events.fire_due_story_events(now=story.published_at)
+    sent = set().union(*purged)
+    assert {cdn.story_key(story.pk), cdn.LIST_STORIES} <= sent
+    assert {cdn.question_key(question.pk), cdn.LIST_QUESTIONS} <= sent
