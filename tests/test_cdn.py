@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import transaction
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from config import cdn
 from config.cdn import purgers
@@ -193,6 +194,25 @@ def test_a_forecast_burst_purges_the_question_at_most_twice_per_window(purged):
     # backend; the tests' immediate backend cannot wait, so it runs at once).
     assert len(sent) == 2
     assert all(call == [cdn.question_key(question.pk)] for call in sent)  # nothing else
+
+
+def test_on_a_real_backend_the_second_purge_of_a_burst_waits_for_the_window(
+    purged, database_tasks, settings
+):
+    settings.CDN_FORECAST_PURGE_SECONDS = 10
+    with committed():
+        question = QuestionFactory(binary=True)
+    DBTaskResult.objects.all().delete()
+    yes, no = (o.pk for o in question.options.all())
+    for _ in range(5):
+        with committed():
+            forecasting.record_forecast(UserFactory(), question.pk, {yes: 0.6, no: 0.4})
+    purges = DBTaskResult.objects.filter(task_path="config.cdn.tasks.purge_keys")
+    at_once = [row for row in purges if row.run_after == get_date_max()]  # "no wait"
+    later = [row for row in purges if row.run_after != get_date_max()]
+    assert (len(at_once), len(later)) == (1, 1)  # the first forecast's, and the rest's
+    waited = (later[0].run_after - later[0].enqueued_at).total_seconds()
+    assert 9 < waited <= 11  # the rest's, at the end of the window
 
 
 def test_a_failing_purge_is_retried_and_never_fails_the_write(settings, purged, monkeypatch):

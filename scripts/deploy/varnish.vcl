@@ -62,8 +62,9 @@ sub vcl_recv {
     # anonymous reader shares one copy (public pages send Vary: Cookie). A page that
     # needs the CSRF cookie (a sign-in form) is not public and sets a fresh one.
     unset req.http.Cookie;
-    # Stale content within stale-while-revalidate while the app is up; up to
-    # stale-if-error (the object's whole grace) while it is down.
+    # Stale content within stale-while-revalidate while the app is up (30 s: keep it
+    # equal to CDN_STALE_WHILE_REVALIDATE); up to stale-if-error (the object's whole
+    # grace, below) while it is down.
     if (std.healthy(req.backend_hint)) {
         set req.grace = 30s;
     }
