@@ -2,7 +2,8 @@
 
 Validators are made of the content version (config.versions), the clock slice and
 the URL, so every public change moves them all at once and a CDN may keep a page for
-PAGE_CACHE_SECONDS, then revalidate it with a cheap 304. Signed-in readers get private,
+PAGE_CACHE_SECONDS, then revalidate it with a cheap 304 (or, with a purger, longer:
+config.cdn). Signed-in readers get private,
 uncached pages: they carry the reader's own data. The API's equivalent is
 config.api.conditional; whole anonymous answers are kept by config.response_cache.
 """
@@ -18,7 +19,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.views.decorators.http import condition
 
-from config import versions
+from config import cdn, versions
 
 
 def counted_once(count_key, count):
@@ -87,6 +88,7 @@ def public_page(view):
         else:
             seconds = settings.PAGE_CACHE_SECONDS
             patch_cache_control(response, public=True, max_age=seconds)
+            cdn.public_headers(request, response)
         patch_vary_headers(response, ["Cookie"])
         return response
 

@@ -456,3 +456,76 @@ SPECTACULAR_SETTINGS = {
         "config.api.schema.add_error_responses",
     ],
 }
+
+# --- Scale-out: CDN and shared media ---------------------------------------------------
+# A CDN in front (config.cdn): with a purger, anonymous public responses carry s-maxage,
+# stale-while-revalidate, stale-if-error and surrogate keys, and every change purges the
+# keys it affects, in a background task. "none": no CDN directives, no keys, no purges.
+CDN_PURGER = os.environ.get("CDN_PURGER", "none").strip().lower() or "none"
+if CDN_PURGER not in {"none", "varnish", "fastly", "cloudflare"}:
+    raise ImproperlyConfigured(
+        f"CDN_PURGER must be none, varnish, fastly or cloudflare; got {CDN_PURGER!r}"
+    )
+# The response header the CDN reads its keys from: vmod xkey reads `xkey`, Fastly
+# `Surrogate-Key`, Cloudflare `Cache-Tag` (comma-separated; the others space-separated).
+CDN_SURROGATE_HEADER = os.environ.get("CDN_SURROGATE_HEADER") or {
+    "fastly": "Surrogate-Key",
+    "cloudflare": "Cache-Tag",
+}.get(CDN_PURGER, "xkey")
+CDN_S_MAXAGE = env_int("CDN_S_MAXAGE", 3600)
+CDN_STALE_WHILE_REVALIDATE = env_int("CDN_STALE_WHILE_REVALIDATE", 30)
+CDN_STALE_IF_ERROR = env_int("CDN_STALE_IF_ERROR", 86400)
+# A forecast burst purges a question's keys at most twice per this many seconds.
+CDN_FORECAST_PURGE_SECONDS = env_int("CDN_FORECAST_PURGE_SECONDS", 10)
+CDN_PURGE_TIMEOUT_SECONDS = env_int("CDN_PURGE_TIMEOUT_SECONDS", 5)
+CDN_PURGE_MAX_ATTEMPTS = env_int("CDN_PURGE_MAX_ATTEMPTS", 5)
+# Varnish: where to send PURGE requests (each Varnish server, e.g. http://10.0.0.5:6081/).
+CDN_PURGE_URLS = env_list("CDN_PURGE_URLS")
+FASTLY_API_URL = os.environ.get("FASTLY_API_URL", "https://api.fastly.com")
+FASTLY_API_TOKEN = os.environ.get("FASTLY_API_TOKEN", "")
+FASTLY_SERVICE_ID = os.environ.get("FASTLY_SERVICE_ID", "")
+CLOUDFLARE_API_URL = os.environ.get("CLOUDFLARE_API_URL", "https://api.cloudflare.com/client/v4")
+CLOUDFLARE_API_TOKEN = os.environ.get("CLOUDFLARE_API_TOKEN", "")
+CLOUDFLARE_ZONE_ID = os.environ.get("CLOUDFLARE_ZONE_ID", "")
+_cdn_needs = {
+    "varnish": ["CDN_PURGE_URLS"],
+    "fastly": ["FASTLY_API_TOKEN", "FASTLY_SERVICE_ID"],
+    "cloudflare": ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ZONE_ID"],
+}.get(CDN_PURGER, [])
+if _missing := [name for name in _cdn_needs if not globals()[name]]:
+    raise ImproperlyConfigured(f"CDN_PURGER={CDN_PURGER} needs {', '.join(_missing)}")
+# Uploaded media (lead images and their imagekit renditions) on S3-compatible storage
+# (django-storages) when MEDIA_S3_BUCKET is set, so every app server reads and writes the
+# same files; local disk (MEDIA_ROOT) otherwise. Objects are public and their URLs
+# unsigned: they are the images of published stories, and signed URLs would change with
+# every render, defeating every cache on the way.
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+if MEDIA_S3_BUCKET:
+    _s3 = {
+        "bucket_name": MEDIA_S3_BUCKET,
+        "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+        # Empty: boto3's own chain (AWS_ACCESS_KEY_ID…, an instance role).
+        "access_key": os.environ.get("MEDIA_S3_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+        "custom_domain": os.environ.get("MEDIA_S3_CUSTOM_DOMAIN") or None,
+        "addressing_style": os.environ.get("MEDIA_S3_ADDRESSING_STYLE") or None,
+        "location": os.environ.get("MEDIA_S3_PREFIX", ""),
+        "querystring_auth": False,
+        "file_overwrite": False,
+        "default_acl": os.environ.get("MEDIA_S3_ACL") or None,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {key: value for key, value in _s3.items() if value is not None},
+    }
+    # The images' origin, allowed in the CSP as MEDIA_URL's is.
+    if _s3["custom_domain"]:
+        _s3_origin = f"https://{_s3['custom_domain'].split('/')[0]}"
+    elif _s3["endpoint_url"]:
+        _endpoint = urlsplit(_s3["endpoint_url"])
+        _bucket_host = f"{MEDIA_S3_BUCKET}." if _s3["addressing_style"] == "virtual" else ""
+        _s3_origin = f"{_endpoint.scheme}://{_bucket_host}{_endpoint.netloc}"
+    else:
+        _s3_origin = "https://*.amazonaws.com"
+    SECURE_CSP["img-src"].append(_s3_origin)

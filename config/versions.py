@@ -8,8 +8,9 @@ which a busy question would otherwise retire many times a second.
 
 The apps connect `bump` and `bump_forecasts` to their models' save and delete signals
 (news/apps.py, forecasts/apps.py); writes that bypass signals (bulk updates, F()
-expressions) call them themselves. With several app servers the cache must be shared
-(REDIS_URL); the local-memory cache is per process.
+expressions) call them themselves. Given the changed instance, they also purge what it
+affects from a CDN in front (config.cdn): one place for both kinds of cache. With several
+app servers the cache must be shared (REDIS_URL); the local-memory cache is per process.
 
 A Redis outage must not let an old answer outlive an edit: a bump made while Redis is
 unreachable is lost, and Redis may come back with the versions (and the responses
@@ -29,6 +30,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from config.cdn import purging
 from config.redis_cache import cache_recovered
 
 VERSION_KEY = "content-version"
@@ -85,14 +87,18 @@ def _bump(now):
         transaction.on_commit(now)
 
 
-def bump(**kwargs):
-    """Record that public content changed now (usable as a signal receiver)."""
+def bump(instance=None, **kwargs):
+    """Record that public content changed now (usable as a signal receiver), and purge
+    what a change to `instance` affects from the CDN (config.cdn) once it commits."""
     _bump(_bump_all)
+    purging.changed(instance)
 
 
-def bump_forecasts(**kwargs):
-    """Record that a community forecast changed (usable as a signal receiver)."""
+def bump_forecasts(instance=None, **kwargs):
+    """Record that a community forecast changed (usable as a signal receiver); the CDN
+    purge of `instance`'s keys is debounced, as forecasts come in bursts."""
     _bump(_bump_forecasts)
+    purging.changed(instance, burst=True)
 
 
 def renew_after_outage(**kwargs):

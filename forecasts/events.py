@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from config.cdn import purging
 from config.webhooks.events import EventType, fire
 from config.webhooks.models import Event
 from forecasts.maths import community_probabilities, largest_remainder_percentages
@@ -83,6 +84,8 @@ def fire_due_question_events(now=None, lookback=timedelta(days=1)):
     due = [pk for key, pk in keys.items() if key not in done]
     for question in Question.objects.filter(pk__in=due).prefetch_related("options"):
         question_closed(question)
+        # No write marked the moment: the CDN learns it here.
+        purging.changed(question)
     return len(due)
 
 

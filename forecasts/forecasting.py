@@ -127,10 +127,10 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None,
         forecast_id, sums, count = _write(user, question, given, deltas, newcomer, now)
         question.forecaster_count = count
         state = take_snapshot(question.pk, [(o.pk, sums[o.pk]) for o in options], count, now)
-        transaction.on_commit(bump_forecasts)
+        forecast = Forecast(pk=forecast_id, user=user, question=question, created_at=now)
+        transaction.on_commit(partial(bump_forecasts, instance=forecast))
         # Live streams and the "forecast moved" webhook: one PUBLISH and one cache read.
         transaction.on_commit(partial(live.announce, question, state, now))
-    forecast = Forecast(pk=forecast_id, user=user, question=question, created_at=now)
     forecast.given = given
     return forecast
 

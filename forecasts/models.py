@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from config import cdn
 from config.languages import default_language, language_choices, text_direction
 from config.search import search_vector, text_search
 from config.text import visible_text
@@ -381,6 +382,13 @@ class Question(models.Model):
     def get_absolute_url(self):
         return reverse("forecasts:question", args=[self.slug])
 
+    def surrogate_keys(self):
+        """What a change to the question must purge from the CDN (config.cdn): every page
+        that shows it, the question lists it may join or leave, and its stories' pages
+        (a question turned public is on none of them yet)."""
+        stories = self.stories.values_list("pk", flat=True) if self.pk else []
+        return [cdn.question_key(self.pk), cdn.LIST_QUESTIONS, *map(cdn.story_key, stories)]
+
     @property
     def desk_label(self):
         """How editors tell questions apart in a list of choices: the state, then the
@@ -691,6 +699,9 @@ class StoryQuestion(models.Model):
     def __str__(self):
         return f"{self.story} → {self.question}"
 
+    def surrogate_keys(self):
+        return [cdn.story_key(self.story_id), cdn.question_key(self.question_id)]
+
 
 class Option(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
@@ -724,6 +735,9 @@ class Option(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **save_without(self, {"forecast_sum"}, args, kwargs))
+
+    def surrogate_keys(self):
+        return [cdn.question_key(self.question_id)]
 
     def clean(self):
         typed, self.label = self.label, normalise_label(self.label or "")
@@ -775,6 +789,9 @@ class Forecast(models.Model):
     def __str__(self):
         return f"{self.user} on {self.question} at {self.created_at:%Y-%m-%d %H:%M}"
 
+    def surrogate_keys(self):
+        return [cdn.question_key(self.question_id)]
+
 
 class ForecastProbability(models.Model):
     forecast = models.ForeignKey(Forecast, on_delete=models.CASCADE, related_name="probabilities")
@@ -811,6 +828,9 @@ class ForecastSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.question_id} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+    def surrogate_keys(self):
+        return [cdn.question_key(self.question_id)]
 
 
 class Score(models.Model):

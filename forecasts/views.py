@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 
+from config import cdn
 from config.fragments import render_page
 from config.http_cache import CountingOncePaginator, counted_once, public_page
 from forecasts import forecasting, scoring
@@ -31,7 +32,7 @@ TABS = {
 EMBED_CSP = {"default-src": ["'self'"], "style-src": ["'self'"], "frame-ancestors": ["*"]}
 
 
-def _question(slug):
+def _question(request, slug):
     questions = (
         Question.objects.visible()
         .with_options()
@@ -40,7 +41,10 @@ def _question(slug):
             Prefetch("stories", queryset=Story.objects.live(), to_attr="live_stories")
         )
     )
-    return get_object_or_404(questions, slug=slug)
+    question = get_object_or_404(questions, slug=slug)
+    cdn.tag(request, cdn.question_key(question.pk))
+    cdn.tag(request, *(cdn.story_key(story.pk) for story in question.live_stories))
+    return question
 
 
 @public_page
@@ -65,6 +69,8 @@ def question_list(request):
         count=counts[state],
     )
     page = paginator.get_page(request.GET.get("page"))
+    cdn.tag(request, cdn.LIST_QUESTIONS, cdn.TOPICS)
+    cdn.tag_questions(request, page)
     context = {
         "title": TABS[state][1],
         "state": state,
@@ -78,7 +84,7 @@ def question_list(request):
 
 @public_page
 def question_detail(request, slug):
-    return _render_question(request, _question(slug))
+    return _render_question(request, _question(request, slug))
 
 
 @xframe_options_exempt
@@ -86,13 +92,13 @@ def question_detail(request, slug):
 @public_page
 def question_embed(request, slug):
     """The one page another site may put in an iframe: a question and its bars."""
-    return render(request, "forecasts/question_embed.html", {"question": _question(slug)})
+    return render(request, "forecasts/question_embed.html", {"question": _question(request, slug)})
 
 
 @login_required
 def submit_forecast(request, slug):
     """POST a reader's forecast; the question page shows the form and its errors."""
-    question = _question(slug)
+    question = _question(request, slug)
     if request.method != "POST":
         return redirect(question)
     form = ForecastForm(question, request.POST)
@@ -170,6 +176,7 @@ def leaderboard(request):
     for row in rows:
         full = f"{row['user__first_name']} {row['user__last_name']}".strip()
         row["name"] = full or row["user__username"]
+    cdn.tag(request, cdn.LIST_QUESTIONS)  # scores change when a question is resolved
     context = {"rows": rows, "minimum": scoring.MIN_QUESTIONS_FOR_LEADERBOARD}
     return render(request, "forecasts/leaderboard.html", context)
 
@@ -183,6 +190,7 @@ def track_record(request):
     # lists them: a question resolved outside the site's resolve step (an import, the
     # demo loader) has no scores until `score_question` runs.
     resolved = Question.objects.resolved().count()
+    cdn.tag(request, cdn.LIST_QUESTIONS)
     context = {
         "summary": summary,
         "resolved": resolved,

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, prefetch_related_objects
 from rest_framework import serializers, viewsets
 
-from config import workflow
+from config import cdn, workflow
 from config.api.conditional import ConditionalMixin, IfMatchMixin
 from config.api.filters import ListFilterMixin, TimeFilter
 from config.api.history import RecordedWrites
@@ -220,6 +220,7 @@ class TopicViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 
     queryset = Topic.objects.all()
     serializer_class = TopicSerializer
+    surrogate_list_key = cdn.TOPICS
     lookup_field = "slug"
     pagination_class = None
 
@@ -243,6 +244,8 @@ class StoryViewSet(
     ordering_fields = ["published_at", "updated_at"]
     ordering = ["-published_at", "-id"]
     queryset = Story.objects.all()
+    surrogate_key = staticmethod(cdn.story_key)
+    surrogate_list_key = cdn.LIST_STORIES
 
     def get_queryset(self):
         stories = Story.objects.visible_to(self.request.user)

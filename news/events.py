@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from config import cdn
+from config.cdn import purging
 from config.webhooks.events import EventType, fire
 from config.webhooks.models import Event
 from news.models import Story
@@ -55,6 +57,9 @@ def fire_due_story_events(now=None, lookback=timedelta(days=1)):
     due = [pk for key, pk in keys.items() if key not in done]
     for pk in due:
         _announce_published(pk, now)
+    if cdn.enabled():  # no write marked the moment: the CDN learns it here
+        for story in Story.objects.filter(pk__in=due):
+            purging.changed(story)
     return len(due)
 
 

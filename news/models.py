@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from config import cdn
 from config.languages import default_language, language_choices, text_direction
 from config.search import search_vector, text_search
 from config.text import visible_text
@@ -30,6 +31,10 @@ class Topic(models.Model):
 
     def get_absolute_url(self):
         return reverse("news:topic", args=[self.slug])
+
+    def surrogate_keys(self):
+        """What a change to the topic must purge from the CDN (config.cdn)."""
+        return [cdn.TOPICS]
 
 
 # The index and the query must use the very same expression for PostgreSQL to use the index.
@@ -356,6 +361,13 @@ class Story(models.Model):
             and self.published_at <= timezone.now()
         )
 
+    def surrogate_keys(self):
+        """What a change to the story must purge from the CDN (config.cdn): every page
+        that shows it, the story lists it may join or leave, and its questions' pages,
+        which list their live stories (a draft turned live is on none of them yet)."""
+        questions = self.questions.values_list("pk", flat=True) if self.pk else []
+        return [cdn.story_key(self.pk), cdn.LIST_STORIES, *map(cdn.question_key, questions)]
+
 
 class Correction(models.Model):
     """A public correction of a story: readers see it at the foot of the story ("Correction,
@@ -381,3 +393,6 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"Correction, {self.created_at:%d %b %Y}: {self.note}"
+
+    def surrogate_keys(self):
+        return [cdn.story_key(self.story_id)]

@@ -6,6 +6,7 @@ from django.db.models import Count, Window
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 
+from config import cdn
 from config.fragments import render_page
 from config.http_cache import CountingOncePaginator, public_page
 from forecasts.models import Question, with_featured_question, with_questions
@@ -28,16 +29,21 @@ def home(request):
                 :HOME_STORY_COUNT
             ]
         ),
-        "closing_soon": questions.closing_soon()[:HOME_QUESTION_COUNT],
-        "recently_resolved": questions.resolved()[:HOME_QUESTION_COUNT],
+        "closing_soon": list(questions.closing_soon()[:HOME_QUESTION_COUNT]),
+        "recently_resolved": list(questions.resolved()[:HOME_QUESTION_COUNT]),
         "topics": Topic.objects.all(),
     }
+    cdn.tag(request, cdn.LIST_STORIES, cdn.LIST_QUESTIONS, cdn.TOPICS)
+    cdn.tag_stories(request, context["stories"])
+    cdn.tag_questions(request, context["closing_soon"] + context["recently_resolved"])
     return render_page(request, "news/home.html", context)
 
 
 @public_page
 def story_detail(request, slug):
     story = get_object_or_404(with_questions(Story.objects.live().for_page()), slug=slug)
+    cdn.tag(request, cdn.TOPICS)
+    cdn.tag_stories(request, [story])
     return _render_story(request, story)
 
 
@@ -69,6 +75,8 @@ def topic_detail(request, slug):
         count_key=("topic", topic.pk),
     )
     page = stories.get_page(request.GET.get("page"))
+    cdn.tag(request, cdn.LIST_STORIES, cdn.TOPICS)
+    cdn.tag_stories(request, page)
     return render_page(request, "news/topic_detail.html", {"topic": topic, "page": page})
 
 
@@ -89,6 +97,9 @@ def search(request):
         questions = list(
             Question.objects.visible().search(query).annotate(matches=matches)[:SEARCH_RESULTS]
         )
+    cdn.tag(request, cdn.LIST_STORIES, cdn.LIST_QUESTIONS)
+    cdn.tag_stories(request, stories)
+    cdn.tag_questions(request, questions)
     context = {
         "query": query,
         "stories": stories,

@@ -7,7 +7,9 @@ conditional request (If-None-Match: what a CDN or client cache sends). Every row
 measured for each size back to back, so the machine's drift from one minute to the next
 does not pass for a difference between sizes. The sizes are served twice: once with the
 public response cache off, so every request renders ("rendered"), then with it on
-("cached", and "304" for the conditional requests). It reports requests/s, p50/p95/p99
+("cached", and "304" for the conditional requests), and the story page once more from
+Varnish's cache in front of the same server (scripts/deploy/varnish.vcl; "skipped: no
+varnishd" without it). It reports requests/s, p50/p95/p99
 latency, the ratio to `/healthz` measured by the same server run, each read's p50 over one
 connection (its cost with no queue) and SQL queries per rendered request, writes the
 table to .bench/ and prints it.
@@ -32,11 +34,14 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+import varnish  # scripts/varnish.py, beside this file
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / ".bench"
 PORT = 8089
 CORES = os.cpu_count() or 2
 ALONE_SECONDS = 3  # one connection: the cost of a request with no queue
+VARNISH_ROW = "story page through Varnish (cached)"
 REPORT_LUA = """
 done = function(summary, latency, requests)
   io.write(string.format(
@@ -378,11 +383,33 @@ def bench(sizes, seconds, connections):
                     size.rows[name]["conditional"] = load(
                         size, path, headers=[f"If-None-Match: {etag}"]
                     )
+        for size in sizes:
+            size.rows[VARNISH_ROW] = through_varnish(size, seconds, connections, report)
         ceiling("cached")
 
     run(cache_on=False, measure=rendered)
     run(cache_on=True, measure=cached)
     return [size.result() for size in sizes]
+
+
+def through_varnish(size, seconds, connections, report):
+    """The story page as Varnish serves it from its cache, in front of the same server
+    (scripts/deploy/varnish.vcl): a CDN hit on this machine, beside the app's own cache.
+    {"skipped": reason} where varnishd or vmod xkey is missing or does not start."""
+    reason = varnish.missing()
+    if reason:
+        return {"skipped": "no varnishd" if "varnishd" in reason else "no vmod xkey"}
+    server = varnish.Varnish(size.port)
+    try:
+        server.start()
+    except RuntimeError as error:
+        return {"skipped": f"varnishd did not start ({str(error)[-80:]})"}
+    try:
+        url = server.url + size.reads["story page"]
+        wrk(url, 2, connections, str(report))  # the first request fills the cache
+        return {"cached": wrk(url, seconds, connections, str(report))}
+    finally:
+        server.stop()
 
 
 def _cells(row, ceiling, mode, latencies=("p50", "p95", "p99")):
@@ -410,6 +437,9 @@ def table(result):
     rendered_ceiling = rows["/healthz"]["rendered"]["rps"]
     cached_ceiling = rows["/healthz"]["cached"]["rps"]
     for name, row in rows.items():
+        if row.get("skipped"):
+            lines.append(f"| {name} | skipped: {row['skipped']} |" + " – |" * 13)
+            continue
         cells = (
             _cells(row, rendered_ceiling, "rendered")
             + _cells(row, cached_ceiling, "cached", ("p95",))

@@ -13,7 +13,7 @@ from django.utils.http import http_date
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from config import versions
+from config import cdn, versions
 from config.editing import check_if_match
 
 
@@ -26,6 +26,10 @@ class ConditionalMixin:
 
     per_user = False  # kept for clarity: signed-in clients always get tags of their own
     public_response = True  # anonymous answers may be served whole from the cache
+    # A CDN's surrogate keys (config.cdn): one per record shown (`surrogate_key` of its
+    # id), and a list's own key (`surrogate_list_key`) on lists.
+    surrogate_key = None
+    surrogate_list_key = None
 
     def _validators(self, request):
         version = versions.request_version(request)
@@ -45,8 +49,22 @@ class ConditionalMixin:
             response["ETag"] = etag
             response["Last-Modified"] = http_date(last_modified)
         if request.method in ("GET", "HEAD") and response.status_code in (200, 304):
+            if response.status_code == 200 and cdn.enabled():
+                self._tag(request, response)
             cache_headers(request, response)
         return response
+
+    def _tag(self, request, response):
+        data = getattr(response, "data", None)
+        if isinstance(data, dict):
+            rows = data["results"] if isinstance(data.get("results"), list) else [data]
+        else:
+            rows = data if isinstance(data, list) else []
+        ids = [row["id"] for row in rows if isinstance(row, dict) and "id" in row]
+        if self.surrogate_key is not None:
+            cdn.tag(request, *map(self.surrogate_key, ids))
+        if self.surrogate_list_key and not self.detail:
+            cdn.tag(request, self.surrogate_list_key)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -73,6 +91,7 @@ def cache_headers(request, response):
         patch_cache_control(response, private=True, no_cache=True)
     else:
         patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_SECONDS)
+        cdn.public_headers(request, response)
     patch_vary_headers(response, ["Authorization", "Cookie"])
 
 

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
-from config import workflow
+from config import cdn, workflow
 from config.api.conditional import ConditionalMixin, IfMatchMixin
 from config.api.filters import ListFilterMixin, TimeField, TimeFilter
 from config.api.history import RecordedWrites
@@ -97,6 +97,8 @@ class QuestionViewSet(
     ordering_fields = ["closes_at", "opens_at", "forecaster_count"]
     lookup_field = "slug"
     queryset = Question.objects.all()
+    surrogate_key = staticmethod(cdn.question_key)
+    surrogate_list_key = cdn.LIST_QUESTIONS
 
     def get_queryset(self):
         if self.action == "list":  # what the items show: prepare_list_items
@@ -173,7 +175,9 @@ class QuestionViewSet(
     @action(detail=True, methods=["get"])
     def resolution(self, request, slug=None):
         """How the question was settled (status, winning option, time, note)."""
-        return Response(s.resolution_of(self._question()))
+        question = self._question()
+        cdn.tag(request, cdn.question_key(question.pk))
+        return Response(s.resolution_of(question))
 
     @extend_schema(
         parameters=[
@@ -195,6 +199,7 @@ class QuestionViewSet(
         # The same visibility as every other lookup here, without the options and stories
         # that get_queryset() loads for the question's own representation.
         question = get_object_or_404(self._visible_questions(), slug=slug)
+        cdn.tag(request, cdn.question_key(question.pk))
         interval = request.query_params.get("interval", "none")
         if interval not in INTERVALS:
             raise APIValidationError({"interval": [f"Choose one of {', '.join(INTERVALS)}."]})
