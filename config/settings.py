@@ -453,3 +453,45 @@ SPECTACULAR_SETTINGS = {
         "config.api.schema.add_error_responses",
     ],
 }
+
+# --- Scale-out: replicas and observability (README "Running at scale") ------------------
+# Read replicas (config/replicas.py): comma-separated URLs of PostgreSQL streaming
+# replicas of DATABASE_URL. Anonymous public pages and API reads are spread over them;
+# everything else reads and writes on the primary. Empty: no router, nothing changes.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
+# A client that wrote (any POST, PUT, PATCH, DELETE) reads from the primary this long.
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 15)
+# A replica further behind the primary than this is skipped.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 3)
+# How often each process asks a replica how far behind it is, and how long it leaves a
+# replica that could not be reached before trying it again.
+DATABASE_REPLICA_CHECK_SECONDS = env_int("DATABASE_REPLICA_CHECK_SECONDS", 1)
+DATABASE_REPLICA_RETRY_SECONDS = env_int("DATABASE_REPLICA_RETRY_SECONDS", 10)
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(DATABASE_REPLICA_URLS):
+    _replica = dj_database_url.parse(
+        _url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    if _replica["ENGINE"].endswith("postgresql"):
+        # The primary's bounded waits (config/outages.py), unless the URL says otherwise.
+        _replica["OPTIONS"] = {
+            "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+            **(
+                {"options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT}"}
+                if DATABASE_STATEMENT_TIMEOUT
+                else {}
+            ),
+            **_replica.get("OPTIONS", {}),
+        }
+    # Under the test runner a replica is the test database itself, not one of its own.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica_{_number}")
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
+    # Below DatabaseOutage: its 503 would otherwise keep ReplicaReads from hearing that a
+    # replica failed; a response-cache hit needs no database at all.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("config.outages.DatabaseOutage") + 1, "config.replicas.ReplicaReads"
+    )
+# --- End of scale-out: replicas and observability ----------------------------------------
