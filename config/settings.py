@@ -494,4 +494,32 @@ if DATABASE_REPLICAS:
     MIDDLEWARE.insert(
         MIDDLEWARE.index("config.outages.DatabaseOutage") + 1, "config.replicas.ReplicaReads"
     )
+
+# Observability (config/metrics.py). Every request is counted and timed; /metrics shows
+# the numbers to a scraper that sends "Authorization: Bearer <METRICS_TOKEN>" and is a
+# 404 without the setting. Under gunicorn set PROMETHEUS_MULTIPROC_DIR too (read by
+# prometheus-client itself) so that /metrics adds up every worker's numbers.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Right after the request id: answers from the response cache and refusals count too,
+# and the request's log line carries its id.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.request_id.RequestIdMiddleware") + 1, "config.metrics.RequestMetrics"
+)
+# Prometheus scrapes each app server directly, over plain HTTP, as load balancers probe.
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
+# One log line per request (method, path, status, milliseconds, view), logger
+# config.requests, at INFO.
+LOG_REQUESTS = env_bool("DJANGO_LOG_REQUESTS", default=True)
+# `json`: every log line is one JSON object (time, level, logger, message, request_id and
+# a request line's fields) for a log shipper; `text` (default): as before.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text")
+if LOG_FORMAT == "json":
+    LOGGING["formatters"]["json"] = {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "fmt": ["asctime", "levelname", "name", "message", "request_id"],
+        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+    }
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+elif LOG_FORMAT != "text":
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be text or json; got {LOG_FORMAT!r}")
 # --- End of scale-out: replicas and observability ----------------------------------------

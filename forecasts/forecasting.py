@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from config import metrics
 from config.versions import bump_forecasts
 from forecasts import live
 from forecasts.maths import community_probabilities
@@ -128,6 +129,7 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None,
         question.forecaster_count = count
         state = take_snapshot(question.pk, [(o.pk, sums[o.pk]) for o in options], count, now)
         transaction.on_commit(bump_forecasts)
+        transaction.on_commit(metrics.count_forecast)
         # Live streams and the "forecast moved" webhook: one PUBLISH and one cache read.
         transaction.on_commit(partial(live.announce, question, state, now))
     forecast = Forecast(pk=forecast_id, user=user, question=question, created_at=now)
