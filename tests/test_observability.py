@@ -3,10 +3,15 @@ request id (config/metrics.py, DJANGO_LOG_FORMAT)."""
 
 import json
 import os
+import secrets
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -156,3 +161,67 @@ def test_the_log_format_is_text_or_json():
         check=False,
     )
     assert "DJANGO_LOG_FORMAT must be text or json" in result.stderr
+
+
+def test_gunicorn_workers_are_added_up_even_after_one_exits(tmp_path):
+    """Under gunicorn (config/gunicorn.conf.py, PROMETHEUS_MULTIPROC_DIR): /metrics,
+    whichever worker answers it, counts the requests of every worker, including one
+    that has since exited."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_1.db").write_bytes(b"left by an earlier run")
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--config", "config/gunicorn.conf.py",
+         "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_SECURE_SSL": "0",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_LOG_LEVEL": "ERROR",
+            "DATABASE_URL": "sqlite:///:memory:",  # the queue depth is then left out
+            "METRICS_TOKEN": TOKEN,
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        },
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    site = f"http://127.0.0.1:{port}"
+
+    def get(path, **headers):
+        return httpx.get(site + path, headers=headers, timeout=10).raise_for_status().text
+
+    def served():
+        scraped = get("/metrics", Authorization=f"Bearer {TOKEN}")
+        return sum(
+            sample.value
+            for family in text_string_to_metric_families(scraped)
+            for sample in family.samples
+            if sample.name == "forecastdesk_http_requests_total"
+            and sample.labels["view"] == "healthz"
+        )
+
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                get("/healthz")
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.1)
+        for _ in range(19):
+            get("/healthz")
+        assert served() == 20
+        workers = {int(path.stem.rsplit("_", 1)[1]) for path in metrics_dir.glob("*.db")}
+        assert len(workers) >= 1
+        os.kill(workers.pop(), signal.SIGTERM)  # gunicorn starts another in its place
+        time.sleep(1)
+        get("/healthz")
+        assert served() == 21
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(10)
