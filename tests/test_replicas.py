@@ -171,10 +171,17 @@ def test_a_reader_who_forecasts_reads_from_the_primary_after_it(replicated):
     client.force_login(reader)
     api = f"/api/v1/questions/{question.slug}/"
 
-    # Signed in, before any write: an API read may still use the replica.
+    # Signed in, before any write: an API read may still use the replica; their pages
+    # (which show their own forecasts) never do.
     _, on_primary, on_replica = read(client, api)
     assert "forecasts_question" in on_replica
     assert on_primary == set()
+    page, on_primary, on_replica = read(
+        client, reverse("forecasts:question", args=[question.slug])
+    )
+    assert page.status_code == 200
+    assert "forecasts_question" in on_primary
+    assert on_replica == set()
 
     yes, no = question.options.all()
     posted = client.post(
