@@ -151,7 +151,7 @@ class RequestMetrics:
         view = view_name(request)
         REQUESTS.labels(view, request.method, str(response.status_code)).inc()
         REQUEST_SECONDS.labels(view).observe(seconds)
-        if settings.LOG_REQUESTS:
+        if settings.LOG_REQUESTS and log.isEnabledFor(logging.INFO):
             log.info(
                 "%s %s %s %.1f ms",
                 request.method,
