@@ -280,6 +280,27 @@ def test_a_replica_that_is_down_is_skipped_and_used_again_when_back(replicated):
     assert on_primary == set()
 
 
+def test_a_replica_that_fails_during_a_request_is_skipped_from_the_next_one(replicated, settings):
+    _, standby = replicated
+    story = StoryFactory()
+    editorial_change_long_ago()
+    caught_up()
+    url = reverse("news:story", args=[story.slug])
+    settings.DATABASE_REPLICA_CHECK_SECONDS = 60  # it stays "usable" until a request fails
+    assert read(Client(), url)[0].status_code == 200
+    connections[REPLICA].close()
+    standby.stop()
+    try:
+        failed, _, _ = read(Client(), url)
+        assert failed.status_code == 503  # as for the primary (config.outages)
+        page, on_primary, _ = read(Client(), url)
+        assert page.status_code == 200
+        assert "news_story" in on_primary
+    finally:
+        standby.start()
+    caught_up()
+
+
 def test_writes_and_migrations_go_to_the_primary(replicated):
     router = replicas.ReplicaRouter()
     assert router.db_for_write(StoryFactory._meta.model) == "default"
