@@ -68,14 +68,15 @@ END
 class _Reads:
     """This request may read from a replica: which one, decided at its first read."""
 
-    def __init__(self):
+    def __init__(self, request):
+        self.request = request
         self.decided = False
         self.alias = DEFAULT_DB_ALIAS
 
     def database(self):
         if not self.decided:
             self.decided = True
-            self.alias = choose_replica() or DEFAULT_DB_ALIAS
+            self.alias = choose_replica(self.request) or DEFAULT_DB_ALIAS
         return self.alias
 
 
@@ -150,9 +151,11 @@ def check(alias):
     return True, ""
 
 
-def editorial_change_is_recent():
+def editorial_change_is_recent(request):
     """Whether an editor's change may not have reached every usable replica yet."""
-    changed_at = versions.editorial_version()["changed_at"]
+    # The request's own read of the versions, which its validators and cached page parts
+    # use too: no round trip of its own.
+    changed_at = versions.request_editorial_version(request)["changed_at"]
     # changed_at is rounded down to the second: one more second covers that.
     window = (
         settings.DATABASE_REPLICA_MAX_LAG_SECONDS + settings.DATABASE_REPLICA_CHECK_SECONDS + 1
@@ -160,9 +163,9 @@ def editorial_change_is_recent():
     return (datetime.now(UTC) - changed_at).total_seconds() < window
 
 
-def choose_replica():
+def choose_replica(request):
     """A usable replica's alias, at random among them, or None for the primary."""
-    if editorial_change_is_recent():
+    if editorial_change_is_recent(request):
         return None
     usable = [alias for alias in settings.DATABASE_REPLICAS if health.usable(alias)]
     return random.choice(usable) if usable else None  # noqa: S311 (load spreading)
@@ -192,7 +195,7 @@ class ReplicaReads:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _reads.set(_Reads() if may_read_from_replica(request) else None)
+        token = _reads.set(_Reads(request) if may_read_from_replica(request) else None)
         try:
             response = self.get_response(request)
         finally:
