@@ -26,6 +26,8 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.dispatch import Signal
 from redis.exceptions import RedisError
 
+from config.metrics import timed_cache_call
+
 log = logging.getLogger(__name__)
 
 # Sent (with `location`) when this process reaches Redis again after an outage, before
@@ -149,7 +151,8 @@ def _forgiving(name, fallback):
         outage = self.outage
         if outage.admits():
             try:
-                return method(self, *args, **kwargs)
+                with timed_cache_call(name):
+                    return method(self, *args, **kwargs)
             except RedisError as error:
                 outage.failed(error)
         return fallback(*args, **kwargs) if callable(fallback) else fallback
@@ -232,7 +235,8 @@ class ForgivingRedisCache(RedisCache):
             pipeline.expire(counter, timeout, nx=True)
             if made:
                 pipeline.mget(list(made))
-            results = pipeline.execute()
+            with timed_cache_call("count_and_get_many"):
+                results = pipeline.execute()
         except RedisError as error:
             self.outage.failed(error)
             return None, {}

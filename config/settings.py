@@ -529,3 +529,73 @@ if MEDIA_S3_BUCKET:
     else:
         _s3_origin = "https://*.amazonaws.com"
     SECURE_CSP["img-src"].append(_s3_origin)
+
+# --- Scale-out: replicas and observability (README "Running at scale") ------------------
+# Read replicas (config/replicas.py): comma-separated URLs of PostgreSQL streaming
+# replicas of DATABASE_URL. Anonymous public pages and API reads are spread over them;
+# everything else reads and writes on the primary. Empty: no router, nothing changes.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
+# A client that wrote (any POST, PUT, PATCH, DELETE) reads from the primary this long.
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 15)
+# A replica further behind the primary than this is skipped.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 3)
+# How often each process asks a replica how far behind it is, and how long it leaves a
+# replica that could not be reached before trying it again.
+DATABASE_REPLICA_CHECK_SECONDS = env_int("DATABASE_REPLICA_CHECK_SECONDS", 1)
+DATABASE_REPLICA_RETRY_SECONDS = env_int("DATABASE_REPLICA_RETRY_SECONDS", 10)
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(DATABASE_REPLICA_URLS):
+    _replica = dj_database_url.parse(
+        _url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    if _replica["ENGINE"].endswith("postgresql"):
+        # The primary's bounded waits (config/outages.py), unless the URL says otherwise.
+        _replica["OPTIONS"] = {
+            "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+            **(
+                {"options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT}"}
+                if DATABASE_STATEMENT_TIMEOUT
+                else {}
+            ),
+            **_replica.get("OPTIONS", {}),
+        }
+    # Under the test runner a replica is the test database itself, not one of its own.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica_{_number}")
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
+    # Below DatabaseOutage: its 503 would otherwise keep ReplicaReads from hearing that a
+    # replica failed; a response-cache hit needs no database at all.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("config.outages.DatabaseOutage") + 1, "config.replicas.ReplicaReads"
+    )
+
+# Observability (config/metrics.py). Every request is counted and timed; /metrics shows
+# the numbers to a scraper that sends "Authorization: Bearer <METRICS_TOKEN>" and is a
+# 404 without the setting. Under gunicorn set PROMETHEUS_MULTIPROC_DIR too (read by
+# prometheus-client itself) so that /metrics adds up every worker's numbers.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Right after the request id: answers from the response cache and refusals count too,
+# and the request's log line carries its id.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.request_id.RequestIdMiddleware") + 1, "config.metrics.RequestMetrics"
+)
+# Prometheus scrapes each app server directly, over plain HTTP, as load balancers probe.
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
+# One log line per request (method, path, status, milliseconds, view), logger
+# config.requests, at INFO.
+LOG_REQUESTS = env_bool("DJANGO_LOG_REQUESTS", default=True)
+# `json`: every log line is one JSON object (time, level, logger, message, request_id and
+# a request line's fields) for a log shipper; `text` (default): as before.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text")
+if LOG_FORMAT == "json":
+    LOGGING["formatters"]["json"] = {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "fmt": ["asctime", "levelname", "name", "message", "request_id"],
+        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+    }
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+elif LOG_FORMAT != "text":
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be text or json; got {LOG_FORMAT!r}")
+# --- End of scale-out: replicas and observability ----------------------------------------

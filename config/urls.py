@@ -10,7 +10,7 @@ from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.defaults import page_not_found
 
-from config import accounts, oembed, outages
+from config import accounts, metrics, oembed, outages
 from config.api.errors import api_400, api_404, api_500
 from config.bad_requests import explain
 from config.request_id import current_request_id
@@ -75,6 +75,7 @@ def robots_txt(request):
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", outages.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("robots.txt", robots_txt, name="robots"),
     path(
         "sitemap.xml",

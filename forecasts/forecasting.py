@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from config import metrics
 from config.versions import bump_forecasts
 from forecasts import live
 from forecasts.maths import community_probabilities
@@ -129,6 +130,7 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None,
         state = take_snapshot(question.pk, [(o.pk, sums[o.pk]) for o in options], count, now)
         forecast = Forecast(pk=forecast_id, user=user, question=question, created_at=now)
         transaction.on_commit(partial(bump_forecasts, instance=forecast))
+        transaction.on_commit(metrics.count_forecast)
         # Live streams and the "forecast moved" webhook: one PUBLISH and one cache read.
         transaction.on_commit(partial(live.announce, question, state, now))
     forecast.given = given

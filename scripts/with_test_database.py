@@ -251,14 +251,41 @@ def throwaway_cluster(bindir: Path):
     try:
         server.prepare()
         server.start()
-        # libpq and dj-database-url take a percent-encoded socket directory as host.
-        yield f"postgres://postgres@{quote(str(directory), safe='')}:{PORT}/postgres"
+        yield server.url
     finally:
         # A second Ctrl-C must not cut the clean-up short.
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
         server.stop()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def primary_and_standby(bindir: Path):
+    """A throwaway primary and a streaming standby of it, made with pg_basebackup, each
+    in a private directory of its own and on a Unix socket there; yields the two Servers
+    (their `url`), stopped and deleted afterwards. For tests of read replicas
+    (tests/test_replicas.py); `prepare` the primary's schema before cloning it or after,
+    the standby follows either way."""
+    account = cluster_account()
+    base = temp_base(account)
+    servers = []
+    try:
+        primary = Server(bindir, Path(tempfile.mkdtemp(prefix="test-db.", dir=base)), account)
+        servers.append(primary)
+        primary.prepare()
+        primary.start()
+        standby = Server(
+            primary.bindir, Path(tempfile.mkdtemp(prefix="test-db.", dir=base)), account
+        )
+        servers.append(standby)
+        standby.clone(primary)
+        standby.start()
+        yield primary, standby
+    finally:
+        for server in reversed(servers):
+            server.stop()
+            shutil.rmtree(server.directory, ignore_errors=True)
 
 
 def cluster_account() -> pwd.struct_passwd | None:
@@ -310,12 +337,16 @@ class Server:
         self.log = directory / "server.log"
         self.account = account
 
+    @property
+    def url(self) -> str:
+        # libpq and dj-database-url take a percent-encoded socket directory as host.
+        return f"postgres://postgres@{quote(str(self.directory), safe='')}:{PORT}/postgres"
+
     def prepare(self):
         if self.account:
             if not self.can_run_binaries():
                 self.bindir = self.copy_binaries()
-            for path in [self.directory, *self.directory.rglob("*")]:
-                os.chown(path, self.account.pw_uid, self.account.pw_gid, follow_symlinks=False)
+            self.give_to_account()
         initdb = [self.bindir / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres",
                   "-E", "UTF8", "--no-sync", "--no-instructions"]  # fmt: skip
         result = self.run(initdb, capture_output=True, text=True)
@@ -335,6 +366,24 @@ class Server:
             for name, value in settings.items():
                 quoted = str(value).replace("'", "''")
                 conf.write(f"{name} = '{quoted}'\n")
+
+    def give_to_account(self):
+        for path in [self.directory, *self.directory.rglob("*")]:
+            os.chown(path, self.account.pw_uid, self.account.pw_gid, follow_symlinks=False)
+
+    def clone(self, primary: "Server"):
+        """This cluster as a streaming standby of `primary` (running): a base backup with
+        the recovery settings (-R), on a socket of its own, read-only queries allowed."""
+        if self.account:
+            self.give_to_account()
+        backup = [self.bindir / "pg_basebackup", "-h", primary.directory, "-p", str(PORT),
+                  "-U", "postgres", "-D", self.data, "-R", "--wal-method=stream",
+                  "--checkpoint=fast", "--no-sync"]  # fmt: skip
+        result = self.run(backup, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise Refusal(f"pg_basebackup failed:\n{result.stdout}{result.stderr}")
+        with open(self.data / "postgresql.conf", "a") as conf:  # the primary's, copied
+            conf.write(f"unix_socket_directories = '{self.directory}'\nhot_standby = on\n")
 
     def can_run_binaries(self) -> bool:
         """Whether `account` can reach and run the binaries where they are: not if they
