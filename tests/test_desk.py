@@ -179,7 +179,7 @@ def test_the_desk_and_the_index_cost_the_same_queries_for_2_and_10_of_everything
 
 def test_the_desk_page_query_count(client, editor, django_assert_num_queries):
     newsroom_work(3)
-    # session, user, the user's permissions (2), 8 counts, 8 lists, the recent revisions
-    # and their versions
-    with django_assert_num_queries(22):
+    # user (the session comes from the cache), the user's permissions (2), 8 counts,
+    # 8 lists, the recent revisions and their versions
+    with django_assert_num_queries(21):
         client.get(DESK)
