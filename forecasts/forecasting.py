@@ -7,9 +7,11 @@ is in forecasts.maths; rebuilding the sums from scratch is forecasts.recompute.
 """
 
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import (
@@ -26,8 +28,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from config.versions import bump_forecasts
-from forecasts import live
-from forecasts.maths import community_probabilities
+from forecasts import live, maths
 from forecasts.models import (
     PROBABILITY_MAX,
     PROBABILITY_MIN,
@@ -36,6 +37,7 @@ from forecasts.models import (
     ForecastSnapshot,
     Option,
     Question,
+    community_state,
 )
 
 SNAPSHOTS_PER_HOUR = 12
@@ -105,7 +107,7 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None,
             Question.objects.select_for_update()
             .filter(**where)
             .exclude(status__in=Question.UNPUBLISHED)
-            .only("status", "slug", "opens_at", "closes_at", "forecaster_count")
+            .only("status", "slug", "opens_at", "closes_at", "forecaster_count", "pooled_origin")
             .first()
         )
         if question is None:
@@ -122,11 +124,13 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None,
         given = clean_probabilities(question, probabilities, normalise)
         options = list(question.options.all())
         old = {o.pk: o.previous for o in options if o.previous is not None}
-        deltas = {option_id: value - old.get(option_id, 0.0) for option_id, value in given.items()}
-        newcomer = 0 if old else 1
-        forecast_id, sums, count = _write(user, question, given, deltas, newcomer, now)
+        previous_at = next((o.previous_at for o in options if o.previous is not None), None)
+        change = _changes(question, given, old, previous_at, now)
+        forecast_id, totals, count = _write(user, question, given, change, now)
         question.forecaster_count = count
-        state = take_snapshot(question.pk, [(o.pk, sums[o.pk]) for o in options], count, now)
+        for option in options:
+            option.forecast_sum, option.pooled_log_sum, option.pooled_weight = totals[option.pk]
+        state = take_snapshot(question.pk, options, count, now)
         transaction.on_commit(bump_forecasts)
         # Live streams and the "forecast moved" webhook: one PUBLISH and one cache read.
         transaction.on_commit(partial(live.announce, question, state, now))
@@ -149,16 +153,42 @@ def _with_previous(user):
     )
     given = ForecastProbability.objects.filter(option=OuterRef("pk"), forecast=Subquery(newest))
     return Option.objects.only("question_id", "position").annotate(
-        previous=Subquery(given.values("probability")[:1])
+        previous=Subquery(given.values("probability")[:1]),
+        previous_at=Subquery(given.values("forecast__created_at")[:1]),
     )
 
 
-def _write(user, question, given, deltas, newcomer, now):
+@dataclass
+class Change:
+    """How one forecast moves a question's running sums."""
+
+    deltas: dict  # {option id: (Δ Σ p, Δ Σ w·ln p, Δ Σ w)}
+    newcomer: int  # 1 for a reader's first forecast on the question, else 0
+    origin: object  # the question's pooled_origin after this forecast
+    scale: float  # what the stored pooled sums are multiplied by first (a rebase), or 1
+
+
+def _changes(question, given, old, previous_at, now):
+    half_life = settings.COMMUNITY_HALF_LIFE_HOURS
+    origin, scale = maths.rebase_scale(now, question.pooled_origin, half_life)
+    pooled = maths.pooled_deltas(given, old, previous_at, origin, half_life, now)
+    deltas = {
+        option_id: (value - old.get(option_id, 0.0), *pooled[option_id])
+        for option_id, value in given.items()
+    }
+    return Change(deltas=deltas, newcomer=0 if old else 1, origin=origin, scale=scale)
+
+
+def _write(user, question, given, change, now):
     """Store the forecast and its probabilities and move the running sums; returns
-    (forecast id, {option id: new sum}, new forecaster count).
+    (forecast id, {option id: (Σ p, Σ w·ln p, Σ w)}, new forecaster count).
 
     On PostgreSQL this is one statement (data-modifying CTEs); elsewhere, four.
     """
+    ids = list(change.deltas)
+    mean, logs, weights = (
+        [change.deltas[pk][i] for pk in ids] for i in range(3)
+    )  # fmt: skip
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -169,31 +199,47 @@ def _write(user, question, given, deltas, newcomer, now):
                     "now": now,
                     "given_ids": list(given),
                     "given": list(given.values()),
-                    "delta_ids": list(deltas),
-                    "deltas": list(deltas.values()),
-                    "newcomer": newcomer,
+                    "delta_ids": ids,
+                    "deltas": mean,
+                    "log_deltas": logs,
+                    "weight_deltas": weights,
+                    "scale": change.scale,
+                    "origin": change.origin,
+                    "newcomer": change.newcomer,
                 },
             )
-            forecast_id, count, option_ids, option_sums = cursor.fetchone()
-        return forecast_id, dict(zip(option_ids, option_sums, strict=True)), count
+            forecast_id, count, option_ids, sums, log_sums, weight_sums = cursor.fetchone()
+        totals = zip(option_ids, zip(sums, log_sums, weight_sums, strict=True), strict=True)
+        return forecast_id, dict(totals), count
     forecast = Forecast.objects.create(user=user, question=question, created_at=now)
     ForecastProbability.objects.bulk_create(
         ForecastProbability(forecast=forecast, option_id=key, probability=value)
         for key, value in given.items()
     )
-    Option.objects.filter(pk__in=deltas).update(
-        forecast_sum=F("forecast_sum")
-        + Case(
-            *(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()),
-            output_field=FloatField(),
-        )
+
+    def moved(field, values, scale=1.0):
+        by_option = (When(pk=pk, then=Value(v)) for pk, v in zip(ids, values, strict=True))
+        return F(field) * scale + Case(*by_option, output_field=FloatField())
+
+    Option.objects.filter(pk__in=ids).update(
+        forecast_sum=moved("forecast_sum", mean),
+        pooled_log_sum=moved("pooled_log_sum", logs, change.scale),
+        pooled_weight=moved("pooled_weight", weights, change.scale),
     )
     Question.objects.filter(pk=question.pk).update(
-        forecaster_count=F("forecaster_count") + newcomer, updated_at=now
+        forecaster_count=F("forecaster_count") + change.newcomer,
+        pooled_origin=change.origin,
+        updated_at=now,
     )
     # The row lock means nobody else moved these since: read back under it.
-    sums = dict(Option.objects.filter(question=question).values_list("pk", "forecast_sum"))
-    return forecast.pk, sums, question.forecaster_count + newcomer
+    totals = Option.objects.filter(question=question).values_list(
+        "pk", "forecast_sum", "pooled_log_sum", "pooled_weight"
+    )
+    return (
+        forecast.pk,
+        {pk: tuple(rest) for pk, *rest in totals},
+        question.forecaster_count + change.newcomer,
+    )
 
 
 WRITE_SQL = f"""
@@ -208,18 +254,27 @@ WITH forecast AS (
         AS given(option_id, probability)
 ), options AS (
     UPDATE {Option._meta.db_table} AS option
-    SET forecast_sum = option.forecast_sum + delta.value
-    FROM unnest(%(delta_ids)s::bigint[], %(deltas)s::double precision[]) AS delta(id, value)
+    SET forecast_sum = option.forecast_sum + delta.value,
+        pooled_log_sum = option.pooled_log_sum * %(scale)s + delta.log_value,
+        pooled_weight = option.pooled_weight * %(scale)s + delta.weight
+    FROM unnest(
+        %(delta_ids)s::bigint[], %(deltas)s::double precision[],
+        %(log_deltas)s::double precision[], %(weight_deltas)s::double precision[]
+    ) AS delta(id, value, log_value, weight)
     WHERE option.id = delta.id
-    RETURNING option.id, option.forecast_sum
+    RETURNING option.id, option.forecast_sum, option.pooled_log_sum, option.pooled_weight
 ), question AS (
     UPDATE {Question._meta.db_table}
-    SET forecaster_count = forecaster_count + %(newcomer)s, updated_at = %(now)s
+    SET forecaster_count = forecaster_count + %(newcomer)s, updated_at = %(now)s,
+        pooled_origin = %(origin)s
     WHERE id = %(question)s
     RETURNING forecaster_count
 )
 SELECT (SELECT id FROM forecast), (SELECT forecaster_count FROM question),
-    (SELECT array_agg(id) FROM options), (SELECT array_agg(forecast_sum) FROM options)
+    (SELECT array_agg(id ORDER BY id) FROM options),
+    (SELECT array_agg(forecast_sum ORDER BY id) FROM options),
+    (SELECT array_agg(pooled_log_sum ORDER BY id) FROM options),
+    (SELECT array_agg(pooled_weight ORDER BY id) FROM options)
 """  # noqa: S608 - table names from the models; every value is a bound parameter
 
 
@@ -233,25 +288,26 @@ def latest_forecast(user, question):
     )
 
 
-def take_snapshot(question_id, sums, forecaster_count, now):
-    """Record the community forecast of a question from its options' running `sums`
-    ([(option id, sum)] in display order) and forecaster count, at most SNAPSHOTS_PER_HOUR
-    points an hour.
+def take_snapshot(question_id, options, forecaster_count, now):
+    """Record the community forecast of a question from its `options` (in display order,
+    with their running sums) and forecaster count, at most SNAPSHOTS_PER_HOUR points an
+    hour.
 
     Within one slot of the hour the latest state replaces the slot's snapshot, so a busy
     question keeps a bounded history while a quiet one keeps every change. Returns the
-    state recorded ({"forecaster_count", "probabilities": {option id: p}}).
+    state recorded (models.community_state: the shown aggregate and both).
     """
-    values = community_probabilities([total for _, total in sums], forecaster_count)
-    state = {
+    state = community_state(options, forecaster_count)
+    row = {
         "forecaster_count": forecaster_count,
-        "probabilities": {str(pk): p for (pk, _), p in zip(sums, values, strict=True)},
+        "probabilities": state["probabilities"],
+        "aggregates": state["aggregates"],
     }
     slot = 60 // SNAPSHOTS_PER_HOUR
     start = now.replace(minute=now.minute - now.minute % slot, second=0, microsecond=0)
     in_slot = ForecastSnapshot.objects.filter(
         question_id=question_id, taken_at__gte=start, taken_at__lt=start + timedelta(minutes=slot)
     )
-    if not in_slot.update(taken_at=now, **state):
-        ForecastSnapshot.objects.create(question_id=question_id, taken_at=now, **state)
+    if not in_slot.update(taken_at=now, **row):
+        ForecastSnapshot.objects.create(question_id=question_id, taken_at=now, **row)
     return state

@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from config import live
 from forecasts import events
-from forecasts.maths import community_probabilities, largest_remainder_percentages
-from forecasts.models import Question
+from forecasts.maths import largest_remainder_percentages
+from forecasts.models import Question, community_state
 
 HEARTBEAT_SECONDS = 15
 RETRY = b"retry: 2000\n\n"  # how soon a browser reconnects, in milliseconds
@@ -57,8 +57,7 @@ def announce(question, state, now):
 
 def state_of(question):
     options = list(question.options.all())
-    values = community_probabilities([o.forecast_sum for o in options], question.forecaster_count)
-    probabilities = {str(o.pk): p for o, p in zip(options, values, strict=True)}
+    probabilities = community_state(options, question.forecaster_count)["probabilities"]
     return payload(question, probabilities, question.updated_at)
 
 

@@ -303,6 +303,9 @@ class Question(models.Model):
     )
     # Running aggregate of the latest forecast per reader (see forecasts.forecasting).
     forecaster_count = models.PositiveIntegerField(default=0, editable=False)
+    # When a forecast's pooled weight is 1 (forecasts.maths.pooled_weight); set by the
+    # first forecast and moved forward by a rebase. None: nobody has forecast yet.
+    pooled_origin = models.DateTimeField(null=True, blank=True, editable=False)
     is_demo = models.BooleanField(
         "demo",
         default=False,
@@ -376,7 +379,9 @@ class Question(models.Model):
 
     def save(self, *args, **kwargs):
         self.language = self.language or default_language()
-        super().save(*args, **save_without(self, {"forecaster_count"}, args, kwargs))
+        super().save(
+            *args, **save_without(self, {"forecaster_count", "pooled_origin"}, args, kwargs)
+        )
 
     def get_absolute_url(self):
         return reverse("forecasts:question", args=[self.slug])
@@ -541,16 +546,16 @@ class Question(models.Model):
         option, percent = leaders[0]
         return option, percent, len(leaders) > 1
 
-    def community_forecast(self):
-        """[(option, probability, percent)] in display order; percents sum to 100.
+    def community_forecast(self, method=None):
+        """[(option, probability, percent)] in display order; percents sum to 100. The
+        aggregate is `method` (maths.POOLED or maths.MEAN), by default the one the site
+        shows (COMMUNITY_AGGREGATE).
 
         Uses the prefetched options when the caller prefetched them, so a page showing
         many questions costs one query for all their options.
         """
         options = list(self.options.all())
-        probabilities = maths.community_probabilities(
-            [option.forecast_sum for option in options], self.forecaster_count
-        )
+        probabilities = community_probabilities(options, self.forecaster_count, method)
         percents = maths.largest_remainder_percentages(probabilities)
         return list(zip(options, probabilities, percents, strict=True))
 
@@ -612,6 +617,47 @@ class Question(models.Model):
     def more_options(self):
         """How many options a card leaves out ("+ 3 more options")."""
         return max(len(self.option_rows) - CARD_OPTIONS, 0)
+
+
+def shown_aggregate():
+    """The aggregate readers see: maths.POOLED or maths.MEAN (COMMUNITY_AGGREGATE)."""
+    return settings.COMMUNITY_AGGREGATE
+
+
+def community_probabilities(options, forecaster_count, method=None):
+    """The community probabilities of `options` (in order, with their running sums) by
+    `method`, by default the shown aggregate."""
+    method = method or shown_aggregate()
+    if method == maths.MEAN:
+        return maths.mean_probabilities([o.forecast_sum for o in options], forecaster_count)
+    return maths.pooled_probabilities(
+        [o.pooled_log_sum for o in options],
+        [o.pooled_weight for o in options],
+        forecaster_count,
+        settings.COMMUNITY_EXTREMIZING,
+    )
+
+
+def community_state(options, forecaster_count):
+    """What a snapshot, a live stream and a webhook record of the community forecast:
+    {"forecaster_count", "method", "probabilities": {option id: p} of the shown aggregate,
+    "aggregates": {method: {option id: p}} of both}."""
+    aggregates = {
+        method: {
+            str(o.pk): p
+            for o, p in zip(
+                options, community_probabilities(options, forecaster_count, method), strict=True
+            )
+        }
+        for method in maths.AGGREGATES
+    }
+    method = shown_aggregate()
+    return {
+        "forecaster_count": forecaster_count,
+        "method": method,
+        "probabilities": aggregates[method],
+        "aggregates": aggregates,
+    }
 
 
 class StoryQuestionQuerySet(models.QuerySet):
@@ -693,6 +739,10 @@ class Option(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     # Sum of the probabilities readers' latest forecasts give this option.
     forecast_sum = models.FloatField(default=0.0, editable=False)
+    # The pooled aggregate's running sums over those forecasts: Σ w·ln p and Σ w, with w
+    # each forecast's recency weight (forecasts.maths).
+    pooled_log_sum = models.FloatField(default=0.0, editable=False)
+    pooled_weight = models.FloatField(default=0.0, editable=False)
 
     class Meta:
         ordering = ["position", "id"]
@@ -718,7 +768,8 @@ class Option(models.Model):
         return self.label
 
     def save(self, *args, **kwargs):
-        super().save(*args, **save_without(self, {"forecast_sum"}, args, kwargs))
+        running = {"forecast_sum", "pooled_log_sum", "pooled_weight"}
+        super().save(*args, **save_without(self, running, args, kwargs))
 
     def clean(self):
         typed, self.label = self.label, normalise_label(self.label or "")
@@ -797,8 +848,11 @@ class ForecastSnapshot(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="snapshots")
     taken_at = models.DateTimeField(default=timezone.now)
     forecaster_count = models.PositiveIntegerField()
-    # {option id (as a string, JSON keys are strings): probability}
+    # {option id (as a string, JSON keys are strings): probability} of the aggregate the
+    # site showed then (COMMUNITY_AGGREGATE)
     probabilities = models.JSONField()
+    # {"pooled": {option id: p}, "mean": {…}}: both aggregates (None before they existed)
+    aggregates = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["taken_at", "id"]

@@ -43,6 +43,7 @@ def loaded(question):
     return Question.objects.with_options().with_day_change().get(pk=question.pk)
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_change_is_against_the_last_snapshot_a_day_ago_or_more():
     question = QuestionFactory(options=["Stay", "Leave"], opens_at=NOW - timedelta(days=5))
     snapshot(question, 50, 0.30, 0.70)
@@ -55,6 +56,7 @@ def test_change_is_against_the_last_snapshot_a_day_ago_or_more():
     assert (row.label, row.percent, row.change) == ("Stay", 55, 15)
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_a_question_open_a_day_ago_without_forecasts_moved_from_an_even_split():
     question = QuestionFactory(options=["A", "B"], opens_at=NOW - timedelta(days=3))
     set_community(question, 0.8, 0.2)
@@ -73,6 +75,7 @@ def test_no_change_for_new_settled_or_unloaded_questions():
     assert Question.objects.get(pk=new.pk).day_change == {}  # not loaded: nothing claimed
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_cards_show_the_leading_options_change(client):
     question = QuestionFactory(
         title="Will the crossing reopen?", binary=True, opens_at=NOW - timedelta(days=3)
@@ -86,6 +89,7 @@ def test_cards_show_the_leading_options_change(client):
         assert "Yes 63% ▲ 13 points up in 24 hours" in page, url
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_question_page_shows_every_options_change(client):
     question = QuestionFactory(options=["A", "B", "C"], opens_at=NOW - timedelta(days=3))
     snapshot(question, 25, 0.2, 0.3, 0.5)

@@ -169,6 +169,7 @@ def test_pages_send_a_content_security_policy(client, demo):
     assert response["X-Frame-Options"] == "DENY"
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_pages_show_the_community_forecast_not_just_equal_shares(client):
     story = StoryFactory()
     question = QuestionFactory(options=["Stay", "Leave", "Other"])

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from config import workflow
 from config.editing import edit_version
 from forecasts import authoring
+from forecasts.maths import AGGREGATES
 from forecasts.models import (
     MAX_OPTIONS,
     MIN_OPTIONS,
@@ -17,19 +18,34 @@ from forecasts.models import (
     Forecast,
     Option,
     Question,
+    shown_aggregate,
 )
 
 
 class OptionSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False, help_text="Give it to rename an option.")
-    probability = serializers.FloatField(read_only=True, help_text="Community probability, 0–1.")
+    probability = serializers.FloatField(
+        read_only=True,
+        help_text="Community probability, 0–1, by the aggregate the site shows (the "
+        "question's `aggregate`).",
+    )
     percent = serializers.IntegerField(
         read_only=True, help_text="Whole percentage; a question's percents sum to 100."
+    )
+    pooled_probability = serializers.FloatField(
+        read_only=True,
+        help_text="The pooled aggregate: recency-weighted, extremized geometric mean, 0–1.",
+    )
+    mean_probability = serializers.FloatField(
+        read_only=True, help_text="The plain mean of readers' latest probabilities, 0–1."
     )
 
     class Meta:
         model = Option
-        fields = ["id", "label", "position", "probability", "percent"]
+        fields = [
+            "id", "label", "position", "probability", "percent", "pooled_probability",
+            "mean_probability",
+        ]  # fmt: skip
         read_only_fields = ["position"]
 
     def to_representation(self, option):
@@ -111,6 +127,10 @@ class QuestionSerializer(serializers.ModelSerializer):
         help_text="Slugs of the stories it hangs on that this client may see."
     )
     url = serializers.SerializerMethodField()
+    aggregate = serializers.SerializerMethodField(
+        help_text="The aggregate each option's `probability` and `percent` come from: "
+        "pooled (recency-weighted, extremized geometric mean) or mean."
+    )
     version = serializers.SerializerMethodField(
         help_text='The edit version. Send it back as `If-Match: "<version>"` with a change, '
         "and the change is refused (412) if someone else changed the question meanwhile. "
@@ -122,7 +142,7 @@ class QuestionSerializer(serializers.ModelSerializer):
         fields = [
             "id", "slug", "title", "description", "resolution_criteria", "kind", "language",
             "status", "state", "opens_at", "closes_at", "forecaster_count", "options",
-            "resolution", "stories", "review_note", "url", "version",
+            "aggregate", "resolution", "stories", "review_note", "url", "version",
         ]  # fmt: skip
         read_only_fields = ["forecaster_count"]
         extra_kwargs = {"slug": {"required": False}}
@@ -130,9 +150,19 @@ class QuestionSerializer(serializers.ModelSerializer):
     def to_representation(self, question):
         data = super().to_representation(question)
         shares = {o.pk: (p, percent) for o, p, percent in question.community_forecast()}
+        both = {
+            method: {o.pk: p for o, p, _ in question.community_forecast(method)}
+            for method in AGGREGATES
+        }
         for option in data["options"]:
             option["probability"], option["percent"] = shares[option["id"]]
+            for method in AGGREGATES:
+                option[f"{method}_probability"] = both[method][option["id"]]
         return data
+
+    @extend_schema_field(serializers.ChoiceField(choices=AGGREGATES))
+    def get_aggregate(self, question):
+        return shown_aggregate()
 
     @extend_schema_field(serializers.ChoiceField(choices=Question.State.values))
     def get_state(self, question):
