@@ -32,6 +32,8 @@ def question_data(question):
     options = list(question.options.all())
     probabilities = community_probabilities(options, question.forecaster_count)
     percents = largest_remainder_percentages(probabilities)
+    if not question.reveals_community():  # anti-anchoring: receivers may publish it
+        probabilities = percents = [None] * len(options)
     return {
         "id": question.pk,
         "slug": question.slug,
@@ -42,6 +44,7 @@ def question_data(question):
         "closes_at": question.closes_at.isoformat(),
         "forecaster_count": question.forecaster_count,
         "aggregate": shown_aggregate(),
+        "community_hidden": not question.reveals_community(),
         "options": [
             {"id": o.pk, "label": o.label, "probability": p, "percent": percent}
             for o, p, percent in zip(options, probabilities, percents, strict=True)

@@ -41,6 +41,11 @@ from forecasts.models import (
 )
 
 SNAPSHOTS_PER_HOUR = 12
+# What record_forecast reads of the question it locks (and hands to live.announce).
+WRITE_PATH_FIELDS = [
+    "status", "slug", "opens_at", "closes_at", "forecaster_count", "pooled_origin",
+    "reveal_forecasters", "reveal_at",
+]  # fmt: skip
 TOTAL_TOLERANCE = 0.0005  # 100% ± 0.05 points: what two-decimal inputs can miss by
 TOTAL_NOT_100 = "total"  # the ValidationError code of probabilities that do not sum to 100%
 
@@ -107,7 +112,7 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None,
             Question.objects.select_for_update()
             .filter(**where)
             .exclude(status__in=Question.UNPUBLISHED)
-            .only("status", "slug", "opens_at", "closes_at", "forecaster_count", "pooled_origin")
+            .only(*WRITE_PATH_FIELDS)
             .first()
         )
         if question is None:

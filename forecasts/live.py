@@ -34,6 +34,15 @@ def payload(question, probabilities, at):
     probability, percent}]}, options in display order. `probabilities` maps option ids
     (strings) to the community probability."""
     options = list(question.options.all())
+    if not question.reveals_community():  # anti-anchoring: the count moves, not the numbers
+        return {
+            "question": question.pk,
+            "slug": question.slug,
+            "forecaster_count": question.forecaster_count,
+            "at": at.isoformat(),
+            "hidden": True,
+            "options": [{"id": o.pk, "probability": None, "percent": None} for o in options],
+        }
     values = [probabilities[str(o.pk)] for o in options]
     percents = largest_remainder_percentages(values)
     return {
@@ -52,7 +61,8 @@ def announce(question, state, now):
     """After a forecast commits: push the new community forecast to live streams, and
     fire "forecast.moved" if it moved far enough (one cache read)."""
     live.publish(f"question:{question.pk}", payload(question, state["probabilities"], now))
-    events.check_forecast_moved(question, state["probabilities"])
+    if question.reveals_community(now):
+        events.check_forecast_moved(question, state["probabilities"])
 
 
 def state_of(question):

@@ -303,6 +303,20 @@ class Question(models.Model):
     )
     # Running aggregate of the latest forecast per reader (see forecasts.forecasting).
     forecaster_count = models.PositiveIntegerField(default=0, editable=False)
+    # Anti-anchoring: the community forecast stays hidden until both hold (reveals_community).
+    reveal_forecasters = models.PositiveIntegerField(
+        "reveal after forecasters",
+        default=0,
+        help_text="Hide the community forecast until this many readers have forecast, so "
+        "early readers are not anchored by it (0: show it at once). Shown at close anyway.",
+    )
+    reveal_at = models.DateTimeField(
+        "reveal at",
+        null=True,
+        blank=True,
+        help_text="Hide the community forecast until this time (empty: no wait). Shown at "
+        "close anyway.",
+    )
     # When a forecast's pooled weight is 1 (forecasts.maths.pooled_weight); set by the
     # first forecast and moved forward by a rebase. None: nobody has forecast yet.
     pooled_origin = models.DateTimeField(null=True, blank=True, editable=False)
@@ -323,7 +337,8 @@ class Question(models.Model):
     # Readers' forecasts move forecaster_count and updated_at, never the version.
     EDITORIAL_FIELDS = [
         "title", "slug", "kind", "description", "resolution_criteria", "status", "opens_at",
-        "closes_at", "resolved_option_id", "resolution_note",
+        "closes_at", "resolved_option_id", "resolution_note", "reveal_forecasters",
+        "reveal_at",
     ]  # fmt: skip
 
     class Meta:
@@ -515,6 +530,26 @@ class Question(models.Model):
     def is_closed(self):
         """Past its close time, or settled; a closed question takes no forecasts."""
         return self.state() in {self.State.CLOSED, self.State.RESOLVED, self.State.ANNULLED}
+
+    def reveals_community(self, now=None):
+        """Whether anyone may see the community forecast yet: once the question has
+        `reveal_forecasters` forecasters and `reveal_at` has passed, and always once it
+        has closed. Pages, embeds, feeds, exports, the API, live streams and webhooks ask
+        this; a reader always sees their own forecast."""
+        if self.state(now) in {self.State.CLOSED, self.State.RESOLVED, self.State.ANNULLED}:
+            return True
+        if self.forecaster_count < self.reveal_forecasters:
+            return False
+        return self.reveal_at is None or (now or timezone.now()) >= self.reveal_at
+
+    def community_visible_to(self, user, now=None):
+        """reveals_community(), or `user` may edit questions (editors see it at once)."""
+        return self.reveals_community(now) or user.has_perm("forecasts.change_question")
+
+    @cached_property
+    def community_hidden(self):
+        """Not reveals_community() now: what templates ask."""
+        return not self.reveals_community()
 
     @property
     def is_settled(self):

@@ -117,6 +117,8 @@ def _forecast_form(request, question):
         return None, None
     mine = forecasting.latest_forecast(request.user, question)
     start = {option.pk: p for option, p, _ in question.community_forecast()}
+    if question.community_hidden:  # anti-anchoring: equal shares, not the community's
+        start = {option.pk: 1 / len(start) for option in question.options.all()}
     if mine:
         own = {p.option_id: p.probability for p in mine.probabilities.all()}
         if own.keys() >= start.keys():  # an option added since falls back to the community

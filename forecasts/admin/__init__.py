@@ -93,8 +93,19 @@ class QuestionAdmin(IdsOnlyAdmin, ReviewAdmin, RetryRacedSaveAdmin, QuestionPage
     fieldsets = [
         (None, {"fields": [*QUESTION_TEXT_FIELDS, "edit_snapshot"]}),
         ("Schedule", {"fields": ["status", "opens_at", "closes_at"]}),
+        (
+            "Hide the community forecast (anti-anchoring)",
+            {"fields": ["reveal_forecasters", "reveal_at"], "classes": ["collapse"]},
+        ),
     ]
     outcome_fields = ["resolved_option", "resolved_at", "resolution_note"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "reveal_forecasters" in form.base_fields:
+            # Left out of a post (a form from before it existed), it keeps its 0.
+            form.base_fields["reveal_forecasters"].required = False
+        return form
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))

@@ -26,18 +26,25 @@ class OptionSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False, help_text="Give it to rename an option.")
     probability = serializers.FloatField(
         read_only=True,
+        allow_null=True,
         help_text="Community probability, 0–1, by the aggregate the site shows (the "
         "question's `aggregate`).",
     )
     percent = serializers.IntegerField(
-        read_only=True, help_text="Whole percentage; a question's percents sum to 100."
+        read_only=True,
+        allow_null=True,
+        help_text="Whole percentage; a question's percents sum to 100. All four are null "
+        "while the question hides its community forecast (`community_hidden`).",
     )
     pooled_probability = serializers.FloatField(
         read_only=True,
+        allow_null=True,
         help_text="The pooled aggregate: recency-weighted, extremized geometric mean, 0–1.",
     )
     mean_probability = serializers.FloatField(
-        read_only=True, help_text="The plain mean of readers' latest probabilities, 0–1."
+        read_only=True,
+        allow_null=True,
+        help_text="The plain mean of readers' latest probabilities, 0–1.",
     )
 
     class Meta:
@@ -131,6 +138,11 @@ class QuestionSerializer(serializers.ModelSerializer):
         help_text="The aggregate each option's `probability` and `percent` come from: "
         "pooled (recency-weighted, extremized geometric mean) or mean."
     )
+    community_hidden = serializers.SerializerMethodField(
+        help_text="True while the question hides its community forecast (anti-anchoring: "
+        "until `reveal_forecasters` readers have forecast and `reveal_at` has passed; "
+        "always shown once closed): the options' probabilities are null."
+    )
     version = serializers.SerializerMethodField(
         help_text='The edit version. Send it back as `If-Match: "<version>"` with a change, '
         "and the change is refused (412) if someone else changed the question meanwhile. "
@@ -142,13 +154,20 @@ class QuestionSerializer(serializers.ModelSerializer):
         fields = [
             "id", "slug", "title", "description", "resolution_criteria", "kind", "language",
             "status", "state", "opens_at", "closes_at", "forecaster_count", "options",
-            "aggregate", "resolution", "stories", "review_note", "url", "version",
+            "aggregate", "community_hidden", "reveal_forecasters", "reveal_at",
+            "resolution", "stories", "review_note", "url", "version",
         ]  # fmt: skip
         read_only_fields = ["forecaster_count"]
         extra_kwargs = {"slug": {"required": False}}
 
     def to_representation(self, question):
         data = super().to_representation(question)
+        if not self._shows_community(question):
+            for option in data["options"]:
+                option.update(
+                    probability=None, percent=None, pooled_probability=None, mean_probability=None
+                )
+            return data
         shares = {o.pk: (p, percent) for o, p, percent in question.community_forecast()}
         both = {
             method: {o.pk: p for o, p, _ in question.community_forecast(method)}
@@ -159,6 +178,12 @@ class QuestionSerializer(serializers.ModelSerializer):
             for method in AGGREGATES:
                 option[f"{method}_probability"] = both[method][option["id"]]
         return data
+
+    def _shows_community(self, question):
+        return question.community_visible_to(self.context["request"].user)
+
+    def get_community_hidden(self, question) -> bool:
+        return not self._shows_community(question)
 
     @extend_schema_field(serializers.ChoiceField(choices=AGGREGATES))
     def get_aggregate(self, question):

@@ -185,6 +185,8 @@ class QuestionViewSet(
         if interval not in INTERVALS:
             raise APIValidationError({"interval": [f"Choose one of {', '.join(INTERVALS)}."]})
         snapshots = ForecastSnapshot.objects.filter(question=question).order_by("taken_at", "pk")
+        if not question.community_visible_to(request.user):  # anti-anchoring: no points yet
+            snapshots = snapshots.none()
         since = request.query_params.get("since")
         if since is not None:
             field = TimeField()
