@@ -28,8 +28,9 @@ from news.models import Story
 
 QUESTION_SEARCH_VECTOR = search_vector("title", "description", "resolution_criteria")
 CLOSING_SOON = timedelta(days=7)
-# Cards show how far each option moved over this long (from ForecastSnapshot history).
+# Cards show how far each option moved over these (from ForecastSnapshot history).
 CHANGE_WINDOW = timedelta(hours=24)
+WEEK_CHANGE_WINDOW = timedelta(days=7)
 CARD_OPTIONS = 4  # a card shows this many options, then "+ K more"
 MIN_OPTIONS = 2
 # The most options a question may have: the admin, the API (its schema says maxItems),
@@ -178,10 +179,13 @@ class QuestionQuerySet(models.QuerySet):
         return self.select_related("resolved_option").prefetch_related("options")
 
     def with_day_change(self, now=None):
-        """Each question with the community forecast of CHANGE_WINDOW ago, for
-        Question.day_change: a subquery in the same query, so a list of any length
-        costs nothing more."""
-        return self.annotate(day_ago_probabilities=probabilities_before(OuterRef("pk"), now))
+        """Each question with the community forecast of CHANGE_WINDOW and
+        WEEK_CHANGE_WINDOW ago, for Question.day_change and week_change: subqueries in the
+        same query, so a list of any length costs nothing more."""
+        return self.annotate(
+            day_ago_probabilities=probabilities_before(OuterRef("pk"), now),
+            week_ago_probabilities=probabilities_before(OuterRef("pk"), now, WEEK_CHANGE_WINDOW),
+        )
 
     def delete_with_forecasts(self):
         """Delete these questions and the readers' forecasts on them, which would otherwise
@@ -219,10 +223,10 @@ def closing_soon_condition(now=None):
     return state_condition(Question.State.OPEN, now) & models.Q(closes_at__lte=now + CLOSING_SOON)
 
 
-def probabilities_before(question, now=None):
-    """Subquery: the probabilities of `question`'s last snapshot taken CHANGE_WINDOW or more
+def probabilities_before(question, now=None, window=CHANGE_WINDOW):
+    """Subquery: the probabilities of `question`'s last snapshot taken `window` or more
     before `now` (NULL when there is none). Uses the (question, taken_at) index."""
-    cutoff = (now or timezone.now()) - CHANGE_WINDOW
+    cutoff = (now or timezone.now()) - window
     snapshots = ForecastSnapshot.objects.filter(question=question, taken_at__lte=cutoff)
     return Subquery(
         snapshots.order_by("-taken_at", "-pk").values("probabilities")[:1],
@@ -240,6 +244,7 @@ class OptionRow:
     change: int  # whole points over CHANGE_WINDOW; 0 when it did not move or is unknown
     is_outcome: bool
     is_leading: bool
+    week_change: int = 0  # the same over WEEK_CHANGE_WINDOW
 
     @property
     def label(self):
@@ -598,17 +603,26 @@ class Question(models.Model):
     def day_change(self):
         """{option id: whole percentage points moved over CHANGE_WINDOW}, options that moved
         only; {} for a settled question or when the caller did not load
-        `day_ago_probabilities` (QuestionQuerySet.with_day_change()).
+        `day_ago_probabilities` (QuestionQuerySet.with_day_change())."""
+        return self._change(getattr(self, "day_ago_probabilities", ...), CHANGE_WINDOW)
 
-        The forecast a day ago is the last snapshot before then; with none, the question
-        had no forecasts yet and stood at 1/N if it was open, or did not exist to move.
+    @cached_property
+    def week_change(self):
+        """The same as day_change over WEEK_CHANGE_WINDOW."""
+        return self._change(getattr(self, "week_ago_probabilities", ...), WEEK_CHANGE_WINDOW)
+
+    def _change(self, then, window):
+        """{option id: points moved} since `then` (the snapshot's probabilities `window`
+        ago; ... when not loaded).
+
+        The forecast then is the last snapshot before then; with none, the question had
+        no forecasts yet and stood at 1/N if it was open, or did not exist to move.
         """
-        if self.is_settled or not hasattr(self, "day_ago_probabilities"):
+        if self.is_settled or then is ...:
             return {}
         current = self.community_forecast()
-        then = self.day_ago_probabilities
         if then is None:
-            if self.opens_at > timezone.now() - CHANGE_WINDOW:
+            if self.opens_at > timezone.now() - window:
                 return {}
             then_percents = maths.largest_remainder_percentages([1] * len(current))
         else:
@@ -630,13 +644,14 @@ class Question(models.Model):
         leading = None  # an option ahead of every other; none when the top is shared
         if percents and (len(percents) == 1 or percents[0] > percents[1]):
             leading = next(option.pk for option, _, percent in current if percent == percents[0])
-        changes = self.day_change
+        changes, week = self.day_change, self.week_change
         return [
             OptionRow(
                 option=option,
                 probability=probability,
                 percent=percent,
                 change=changes.get(option.pk, 0),
+                week_change=week.get(option.pk, 0),
                 is_outcome=option.pk == self.resolved_option_id,
                 is_leading=option.pk == leading,
             )
@@ -700,9 +715,13 @@ class StoryQuestionQuerySet(models.QuerySet):
         return self.exclude(question__status__in=Question.UNPUBLISHED)
 
     def with_day_change(self, now=None):
-        """Each link's question with its forecast of CHANGE_WINDOW ago (see
-        StoryQuestion.day_ago_probabilities), in the same query."""
-        return self.annotate(day_ago_probabilities=probabilities_before(OuterRef("question"), now))
+        """Each link's question with its forecast of CHANGE_WINDOW and WEEK_CHANGE_WINDOW
+        ago (see StoryQuestion.day_ago_probabilities), in the same query."""
+        question = OuterRef("question")
+        return self.annotate(
+            day_ago_probabilities=probabilities_before(question, now),
+            week_ago_probabilities=probabilities_before(question, now, WEEK_CHANGE_WINDOW),
+        )
 
 
 def with_questions(stories, options=True):
@@ -766,6 +785,14 @@ class StoryQuestion(models.Model):
     @day_ago_probabilities.setter
     def day_ago_probabilities(self, value):
         self.question.day_ago_probabilities = value
+
+    @property
+    def week_ago_probabilities(self):
+        return self.question.week_ago_probabilities
+
+    @week_ago_probabilities.setter
+    def week_ago_probabilities(self, value):
+        self.question.week_ago_probabilities = value
 
 
 class Option(models.Model):

@@ -1,4 +1,5 @@
-"""The 24-hour change of a question's options, from its snapshot history, on every card."""
+"""The 24-hour and 7-day change of a question's options, from its snapshot history, on every
+card, page and API answer; large moves marked on the chart."""
 
 import re
 from datetime import timedelta
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from forecasts import outcomes
 from forecasts.models import Option, Question
-from tests.client_helpers import queries_for, text_of
+from tests.client_helpers import api_client, queries_for, text_of
 from tests.factories import (
     ForecastSnapshotFactory,
     QuestionFactory,
@@ -127,3 +128,35 @@ def test_story_page_with_the_change_keeps_its_query_count(client, django_assert_
     # day ago, in a subquery of the same query), their options
     with django_assert_num_queries(5):
         client.get(story.get_absolute_url())
+
+
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
+def test_cards_and_the_api_show_the_7_day_change_beside_the_24_hour_one(client):
+    question = QuestionFactory(
+        slug="crossing", options=["A", "B"], opens_at=NOW - timedelta(days=10)
+    )
+    snapshot(question, 24 * 8, 0.3, 0.7)  # a week ago and more: A at 30%
+    snapshot(question, 25, 0.5, 0.5)  # a day ago: A at 50%
+    set_community(question, 0.6, 0.4)
+    page = text_of(client.get("/questions/"))
+    assert "A 60% ▲ 10 points up in 24 hours ▲ 30 7d points up in 7 days" in page
+    assert "B 40% ▼ 10 points down in 24 hours ▼ 30 7d points down in 7 days" in page
+    [a, b] = api_client().get("/api/v1/questions/crossing/").json()["options"]
+    assert (a["change_24h"], a["change_7d"]) == (10, 30)
+    assert (b["change_24h"], b["change_7d"]) == (-10, -30)
+    listed = api_client().get("/api/v1/questions/").json()["results"]
+    assert [o["change_7d"] for o in listed[0]["options"]] == [30, -30]
+
+
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
+def test_the_chart_marks_large_moves_and_lists_them(client):
+    question = QuestionFactory(options=["A", "B"], opens_at=NOW - timedelta(days=3))
+    snapshot(question, 30, 0.5, 0.5)
+    snapshot(question, 20, 0.52, 0.48)  # 2 points: not large
+    snapshot(question, 10, 0.75, 0.25)  # 23 points: large
+    set_community(question, 0.75, 0.25)
+    html = client.get(question.get_absolute_url()).content.decode()
+    assert html.count('class="chart__move"') == 1
+    page = text_of(client.get(question.get_absolute_url() + "?text"))
+    assert "Large moves" in page
+    assert re.search(r": A up 23 points, B down 23 points", page)

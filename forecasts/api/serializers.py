@@ -47,11 +47,21 @@ class OptionSerializer(serializers.ModelSerializer):
         help_text="The plain mean of readers' latest probabilities, 0–1.",
     )
 
+    change_24h = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Whole percentage points `percent` moved over the last 24 hours (0 for a "
+        "settled question).",
+    )
+    change_7d = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The same over the last 7 days."
+    )
+
     class Meta:
         model = Option
         fields = [
             "id", "label", "position", "probability", "percent", "pooled_probability",
-            "mean_probability",
+            "mean_probability", "change_24h", "change_7d",
         ]  # fmt: skip
         read_only_fields = ["position"]
 
@@ -165,16 +175,20 @@ class QuestionSerializer(serializers.ModelSerializer):
         if not self._shows_community(question):
             for option in data["options"]:
                 option.update(
-                    probability=None, percent=None, pooled_probability=None, mean_probability=None
-                )
+                    probability=None, percent=None, pooled_probability=None,
+                    mean_probability=None, change_24h=None, change_7d=None,
+                )  # fmt: skip
             return data
         shares = {o.pk: (p, percent) for o, p, percent in question.community_forecast()}
         both = {
             method: {o.pk: p for o, p, _ in question.community_forecast(method)}
             for method in AGGREGATES
         }
+        day, week = question.day_change, question.week_change
         for option in data["options"]:
             option["probability"], option["percent"] = shares[option["id"]]
+            option["change_24h"] = day.get(option["id"], 0)
+            option["change_7d"] = week.get(option["id"], 0)
             for method in AGGREGATES:
                 option[f"{method}_probability"] = both[method][option["id"]]
         return data

@@ -97,6 +97,7 @@ class QuestionViewSet(
         return (
             self._visible_questions()
             .with_options()
+            .with_day_change()
             .prefetch_related(Prefetch("stories", queryset=stories, to_attr="visible_stories"))
         )
 
