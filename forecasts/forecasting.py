@@ -7,6 +7,7 @@ is in forecasts.maths; rebuilding the sums from scratch is forecasts.recompute.
 """
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -32,6 +33,7 @@ from forecasts import live, maths
 from forecasts.models import (
     PROBABILITY_MAX,
     PROBABILITY_MIN,
+    RATIONALE_MAX_LENGTH,
     Forecast,
     ForecastProbability,
     ForecastSnapshot,
@@ -93,7 +95,31 @@ def clean_probabilities(question, probabilities, normalise=False):
     return given
 
 
-def record_forecast(user, question_id, probabilities, normalise=False, now=None, *, slug=None):
+RATIONALE_HTML = re.compile(r"<\s*[a-zA-Z!/?]|&[a-zA-Z]+;|&#")
+
+
+def clean_rationale(text):
+    """A reader's reason for a forecast, checked: plain text of at most
+    RATIONALE_MAX_LENGTH characters (stripped); raises ValidationError saying what to fix."""
+    text = (text or "").strip()
+    if len(text) > RATIONALE_MAX_LENGTH:
+        raise ValidationError(
+            "Keep your reason to %(limit)s characters (it has %(length)s).",
+            code="rationale_too_long",
+            params={"limit": RATIONALE_MAX_LENGTH, "length": len(text)},
+        )
+    if RATIONALE_HTML.search(text):
+        raise ValidationError(
+            "Write your reason as plain text: HTML tags and entities (such as <b> or "
+            "&amp;) are not allowed.",
+            code="rationale_html",
+        )
+    return text
+
+
+def record_forecast(
+    user, question_id, probabilities, normalise=False, now=None, *, slug=None, rationale=""
+):
     """Store a reader's forecast and update the community forecast, in one transaction.
 
     The question is named by `question_id`, or by `slug`. The question row is locked
@@ -103,9 +129,12 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None,
     of forecasts stored: the lock, the options with the reader's previous probabilities,
     one write of the forecast and the running sums, and the snapshot.
 
+    `rationale` is the reader's reason, plain text (clean_rationale).
+
     Returns the new Forecast, with `given` ({option id: probability}) filled in.
     Raises NoSuchQuestion for a missing or draft question, ValidationError for the rest.
     """
+    rationale = clean_rationale(rationale)
     with transaction.atomic():
         where = {"slug": slug} if slug is not None else {"pk": question_id}
         question = (
@@ -131,7 +160,7 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None,
         old = {o.pk: o.previous for o in options if o.previous is not None}
         previous_at = next((o.previous_at for o in options if o.previous is not None), None)
         change = _changes(question, given, old, previous_at, now)
-        forecast_id, totals, count = _write(user, question, given, change, now)
+        forecast_id, totals, count = _write(user, question, given, change, now, rationale)
         question.forecaster_count = count
         for option in options:
             option.forecast_sum, option.pooled_log_sum, option.pooled_weight = totals[option.pk]
@@ -139,7 +168,9 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None,
         transaction.on_commit(bump_forecasts)
         # Live streams and the "forecast moved" webhook: one PUBLISH and one cache read.
         transaction.on_commit(partial(live.announce, question, state, now))
-    forecast = Forecast(pk=forecast_id, user=user, question=question, created_at=now)
+    forecast = Forecast(
+        pk=forecast_id, user=user, question=question, created_at=now, rationale=rationale
+    )
     forecast.given = given
     return forecast
 
@@ -184,7 +215,7 @@ def _changes(question, given, old, previous_at, now):
     return Change(deltas=deltas, newcomer=0 if old else 1, origin=origin, scale=scale)
 
 
-def _write(user, question, given, change, now):
+def _write(user, question, given, change, now, rationale=""):
     """Store the forecast and its probabilities and move the running sums; returns
     (forecast id, {option id: (Σ p, Σ w·ln p, Σ w)}, new forecaster count).
 
@@ -202,6 +233,7 @@ def _write(user, question, given, change, now):
                     "user": user.pk,
                     "question": question.pk,
                     "now": now,
+                    "rationale": rationale,
                     "given_ids": list(given),
                     "given": list(given.values()),
                     "delta_ids": ids,
@@ -216,7 +248,9 @@ def _write(user, question, given, change, now):
             forecast_id, count, option_ids, sums, log_sums, weight_sums = cursor.fetchone()
         totals = zip(option_ids, zip(sums, log_sums, weight_sums, strict=True), strict=True)
         return forecast_id, dict(totals), count
-    forecast = Forecast.objects.create(user=user, question=question, created_at=now)
+    forecast = Forecast.objects.create(
+        user=user, question=question, created_at=now, rationale=rationale
+    )
     ForecastProbability.objects.bulk_create(
         ForecastProbability(forecast=forecast, option_id=key, probability=value)
         for key, value in given.items()
@@ -249,8 +283,9 @@ def _write(user, question, given, change, now):
 
 WRITE_SQL = f"""
 WITH forecast AS (
-    INSERT INTO {Forecast._meta.db_table} (user_id, question_id, created_at)
-    VALUES (%(user)s, %(question)s, %(now)s)
+    INSERT INTO {Forecast._meta.db_table}
+        (user_id, question_id, created_at, rationale, rationale_hidden)
+    VALUES (%(user)s, %(question)s, %(now)s, %(rationale)s, false)
     RETURNING id
 ), probabilities AS (
     INSERT INTO {ForecastProbability._meta.db_table} (forecast_id, option_id, probability)

@@ -33,6 +33,8 @@ CHANGE_WINDOW = timedelta(hours=24)
 WEEK_CHANGE_WINDOW = timedelta(days=7)
 CARD_OPTIONS = 4  # a card shows this many options, then "+ K more"
 MIN_OPTIONS = 2
+RATIONALE_MAX_LENGTH = 1000  # characters of a reader's reason for a forecast
+RATIONALES_SHOWN = 50  # the newest reasons a question page shows
 # The most options a question may have: the admin, the API (its schema says maxItems),
 # the importer and `load_demo` all stop here (Question.check_option_labels).
 MAX_OPTIONS = 50
@@ -322,6 +324,12 @@ class Question(models.Model):
         help_text="Hide the community forecast until this time (empty: no wait). Shown at "
         "close anyway.",
     )
+    rationales_at_once = models.BooleanField(
+        "show reasons at once",
+        default=False,
+        help_text="Show readers' reasons on the question page while it is open, not only "
+        "after it closes.",
+    )
     # When a forecast's pooled weight is 1 (forecasts.maths.pooled_weight); set by the
     # first forecast and moved forward by a rebase. None: nobody has forecast yet.
     pooled_origin = models.DateTimeField(null=True, blank=True, editable=False)
@@ -343,7 +351,7 @@ class Question(models.Model):
     EDITORIAL_FIELDS = [
         "title", "slug", "kind", "description", "resolution_criteria", "status", "opens_at",
         "closes_at", "resolved_option_id", "resolution_note", "reveal_forecasters",
-        "reveal_at",
+        "reveal_at", "rationales_at_once",
     ]  # fmt: skip
 
     class Meta:
@@ -550,6 +558,24 @@ class Question(models.Model):
     def community_visible_to(self, user, now=None):
         """reveals_community(), or `user` may edit questions (editors see it at once)."""
         return self.reveals_community(now) or user.has_perm("forecasts.change_question")
+
+    def shows_rationales(self, now=None):
+        """Whether readers' reasons show on the page: once it closes, or at once when the
+        question says so."""
+        return self.rationales_at_once or self.state(now) in {
+            self.State.CLOSED, self.State.RESOLVED, self.State.ANNULLED,
+        }  # fmt: skip
+
+    def public_rationales(self):
+        """The reasons readers see: each reader's latest forecast's, unless an editor hid
+        it, newest first; without names (nobody sees another reader's forecast)."""
+        return (
+            Forecast.objects.latest_per_reader()
+            .filter(question=self, rationale_hidden=False)
+            .exclude(rationale="")
+            .order_by("-created_at", "-pk")
+            .values_list("rationale", "created_at")[:RATIONALES_SHOWN]
+        )
 
     @cached_property
     def community_hidden(self):
@@ -868,6 +894,12 @@ class Forecast(models.Model):
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="forecasts")
     created_at = models.DateTimeField(default=timezone.now)
+    # Why, in the reader's words: plain text (forecasting.clean_rationale), shown without
+    # their name on the question page (Question.shows_rationales) unless an editor hid it.
+    rationale = models.TextField(blank=True, max_length=RATIONALE_MAX_LENGTH)
+    rationale_hidden = models.BooleanField(
+        "hidden", default=False, help_text="Hidden from the question page by an editor."
+    )
 
     objects = ForecastQuerySet.as_manager()
 
@@ -882,6 +914,16 @@ class Forecast(models.Model):
 
     def __str__(self):
         return f"{self.user} on {self.question} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Rationale(Forecast):
+    """Forecasts as the admin's moderation list of readers' reasons."""
+
+    class Meta:
+        proxy = True
+        ordering = ["-created_at", "-id"]
+        verbose_name = "reader's reason"
+        verbose_name_plural = "readers' reasons"
 
 
 class ForecastProbability(models.Model):

@@ -102,6 +102,7 @@ def submit_forecast(request, slug):
                 question.pk,
                 form.probabilities(),
                 normalise=form.cleaned_data["normalise"],
+                rationale=form.cleaned_data["rationale"],
             )
         except ValidationError as error:
             form.add_error(None, reader_error(error))
@@ -133,7 +134,14 @@ def _render_question(request, question, form=None, status=200):
     elif request.user.is_authenticated:
         mine = forecasting.latest_forecast(request.user, question)
     chart = probability_chart(question, question.snapshots.all())
-    context = {"question": question, "chart": chart, "form": form, "mine": mine}
+    rationales = list(question.public_rationales()) if question.shows_rationales() else None
+    context = {
+        "question": question,
+        "chart": chart,
+        "form": form,
+        "mine": mine,
+        "rationales": rationales,
+    }
     return render(request, "forecasts/question_detail.html", context, status=status)
 
 

@@ -13,6 +13,7 @@ from forecasts.maths import AGGREGATES
 from forecasts.models import (
     MAX_OPTIONS,
     MIN_OPTIONS,
+    RATIONALE_MAX_LENGTH,
     TOO_FEW_OPTIONS,
     TOO_MANY_OPTIONS,
     Forecast,
@@ -165,7 +166,7 @@ class QuestionSerializer(serializers.ModelSerializer):
             "id", "slug", "title", "description", "resolution_criteria", "kind", "language",
             "status", "state", "opens_at", "closes_at", "forecaster_count", "options",
             "aggregate", "community_hidden", "reveal_forecasters", "reveal_at",
-            "resolution", "stories", "review_note", "url", "version",
+            "rationales_at_once", "resolution", "stories", "review_note", "url", "version",
         ]  # fmt: skip
         read_only_fields = ["forecaster_count"]
         extra_kwargs = {"slug": {"required": False}}
@@ -292,6 +293,15 @@ class ForecastInputSerializer(serializers.Serializer):
         allow_empty=False,
     )
     normalise = serializers.BooleanField(default=False, help_text="Rescale to sum to 1.")
+    rationale = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=True,
+        help_text="Your reason, plain text (no HTML), at most "
+        f"{RATIONALE_MAX_LENGTH} characters; shown without your name on the question page "
+        "after it closes.",
+    )
 
 
 class ForecastSerializer(serializers.ModelSerializer):
@@ -300,7 +310,7 @@ class ForecastSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Forecast
-        fields = ["id", "question", "created_at", "probabilities"]
+        fields = ["id", "question", "created_at", "probabilities", "rationale"]
 
     def get_probabilities(self, forecast) -> dict[str, float]:
         given = getattr(forecast, "given", None)  # a forecast just recorded

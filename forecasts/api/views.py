@@ -226,6 +226,7 @@ class QuestionViewSet(
                 body.validated_data["probabilities"],
                 normalise=body.validated_data["normalise"],
                 slug=slug,
+                rationale=body.validated_data["rationale"],
             )
         except forecasting.NoSuchQuestion:
             raise Http404 from None
@@ -233,7 +234,9 @@ class QuestionViewSet(
             messages = error.messages
             if getattr(error, "code", None) == forecasting.TOTAL_NOT_100:
                 messages = [messages[0] + ' Or send "normalise": true to have them rescaled.']
-            raise APIValidationError({"probabilities": messages}) from None
+            code = str(getattr(error, "code", ""))
+            field = "rationale" if code.startswith("rationale") else "probabilities"
+            raise APIValidationError({field: messages}) from None
         # Built from what was written: reading it back would cost two more queries.
         return Response(s.ForecastSerializer(forecast).data, status=status.HTTP_201_CREATED)
 
