@@ -20,7 +20,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
 
 from config import live
-from forecasts import events
+from forecasts import events, following
 from forecasts.maths import largest_remainder_percentages
 from forecasts.models import Question, community_state
 
@@ -61,8 +61,10 @@ def announce(question, state, now):
     """After a forecast commits: push the new community forecast to live streams, and
     fire "forecast.moved" if it moved far enough (one cache read)."""
     live.publish(f"question:{question.pk}", payload(question, state["probabilities"], now))
-    if question.reveals_community(now):
-        events.check_forecast_moved(question, state["probabilities"])
+    if question.reveals_community(now) and events.check_forecast_moved(
+        question, state["probabilities"]
+    ):
+        following.moved(question)
 
 
 def state_of(question):

@@ -6,6 +6,7 @@ in small modules beside it: forecasts.outcomes (close, resolve, annul), forecast
 can express as constraints.
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -1007,3 +1008,47 @@ class Score(models.Model):
     def __str__(self):
         who = self.user or "community"
         return f"{who} on {self.question_id}: Brier {self.brier:.3f}"
+
+
+def new_unsubscribe_token():
+    return secrets.token_urlsafe(32)
+
+
+class Follow(models.Model):
+    """A reader follows a question: one email when it resolves or moves sharply
+    (forecasts.following). The token is the one-click unsubscribe link's secret."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="follows")
+    token = models.CharField(max_length=64, unique=True, default=new_unsubscribe_token)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="follow_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} follows {self.question_id}"
+
+
+class Notice(models.Model):
+    """An email about one event of a question sent to one reader: the marker that makes
+    it once, however often the event's task runs."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=40)  # "resolved", or "moved:<date>"
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "question", "event"], name="notice_once_per_event"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} of {self.question_id} to {self.user_id}"

@@ -7,12 +7,13 @@ from django.db.models import Avg, Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
+from django.views.decorators.csrf import csrf_exempt
 
 from config.http_cache import CountingOncePaginator, counted_once, public_page
-from forecasts import forecasting, scoring
+from forecasts import following, forecasting, scoring
 from forecasts.charts import calibration_chart, probability_chart
 from forecasts.forms import ForecastForm, reader_error
-from forecasts.models import Forecast, Question, Score
+from forecasts.models import Follow, Forecast, Question, Score
 from news.models import Story, Topic
 
 PAGE_SIZE = 20
@@ -89,6 +90,36 @@ def question_embed(request, slug):
 
 
 @login_required
+def follow_question(request, slug):
+    """POST: follow the question (or, with `unfollow`, stop); back to its page."""
+    question = _question(slug)
+    if request.method == "POST":
+        if request.POST.get("unfollow"):
+            following.unfollow(request.user, question)
+            messages.success(request, "You no longer follow this question.")
+        else:
+            following.follow(request.user, question)
+            messages.success(
+                request,
+                "You follow this question: one email when it resolves or moves sharply.",
+            )
+    return redirect(question)
+
+
+@csrf_exempt  # the token is the credential: mail clients' one-click POST (RFC 8058) has none
+def unsubscribe(request, token):
+    """The unsubscribe link of a follow email: GET asks to confirm (a link scanner's GET
+    changes nothing), POST unsubscribes at once."""
+    row = Follow.objects.select_related("question").filter(token=token).first()
+    if request.method == "POST":
+        if row is not None:
+            row.delete()
+        return render(request, "forecasts/unsubscribe.html", {"done": True, "follow": row})
+    status = 200 if row is not None else 404
+    return render(request, "forecasts/unsubscribe.html", {"follow": row}, status=status)
+
+
+@login_required
 def submit_forecast(request, slug):
     """POST a reader's forecast; the question page shows the form and its errors."""
     question = _question(slug)
@@ -141,6 +172,7 @@ def _render_question(request, question, form=None, status=200):
         "form": form,
         "mine": mine,
         "rationales": rationales,
+        "following": following.is_following(request.user, question),
     }
     return render(request, "forecasts/question_detail.html", context, status=status)
 
@@ -156,8 +188,13 @@ def my_forecasts(request):
         .order_by("-created_at", "-pk")
     )
     scores = {s.question_id: s for s in Score.objects.filter(user=request.user)}
+    community = {
+        s.question_id: s
+        for s in Score.objects.filter(user=None, question__in=[f.question_id for f in rows])
+    }
     for forecast in rows:
         forecast.score = scores.get(forecast.question_id)
+        forecast.community_score = community.get(forecast.question_id)
         shares = {p.option_id: p.probability for p in forecast.probabilities.all()}
         forecast.shares = [(o, shares.get(o.pk, 0) * 100) for o in forecast.question.options.all()]
     context = {
