@@ -190,6 +190,11 @@ class QuestionQuerySet(models.QuerySet):
             week_ago_probabilities=probabilities_before(OuterRef("pk"), now, WEEK_CHANGE_WINDOW),
         )
 
+    def revealed_by_clock(self, since, now):
+        """Questions whose reveal time passed in (since, now]: the clock, not a write,
+        changed what their pages show (`fire_due_events` renews cached pages for them)."""
+        return self.filter(reveal_at__gt=since, reveal_at__lte=now)
+
     def delete_with_forecasts(self):
         """Delete these questions and the readers' forecasts on them, which would otherwise
         protect the options they name (scores and snapshots go with the questions)."""

@@ -6,11 +6,14 @@ import io
 import json
 import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 from django.utils import timezone
 
+from config.versions import content_version
 from forecasts import events, forecasting, live
 from forecasts.models import Question
 from tests.client_helpers import api_client, committed
@@ -148,3 +151,12 @@ def test_webhooks_carry_no_numbers_and_no_move_while_hidden(settings):
                     UserFactory(), question.pk, {yes: share, no: 1 - share}
                 )
     assert receiver.received == []
+
+
+def test_a_reveal_by_the_clock_renews_cached_pages(client):
+    hidden_question(reveal_at=timezone.now() - timedelta(seconds=30))
+    before = content_version()["version"]
+    out = StringIO()
+    call_command("fire_due_events", stdout=out)
+    assert "1 community forecasts revealed" in out.getvalue()
+    assert content_version()["version"] != before
