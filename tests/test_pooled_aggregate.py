@@ -217,3 +217,13 @@ def test_the_question_page_says_how_the_forecast_is_pooled(client, settings):
     settings.COMMUNITY_AGGREGATE = "mean"
     page = client.get(question.get_absolute_url() + "?mean").content.decode()
     assert "The mean of 0 readers" in page
+
+
+@pytest.mark.django_db
+def test_the_history_api_gives_both_aggregates_of_each_point():
+    question = QuestionFactory(slug="crossing", options=["Yes", "No"])
+    yes, no = (o.pk for o in question.options.all())
+    forecasting.record_forecast(UserFactory(), question.pk, {yes: 0.75, no: 0.25})
+    [point] = api_client().get("/api/v1/questions/crossing/history/").json()["points"]
+    assert point["aggregates"]["mean"][str(yes)] == pytest.approx(0.75)
+    assert point["probabilities"] == point["aggregates"]["pooled"]

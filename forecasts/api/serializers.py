@@ -331,7 +331,16 @@ class AnnulSerializer(serializers.Serializer):
 class HistoryPointSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     forecaster_count = serializers.IntegerField()
-    probabilities = serializers.DictField(child=serializers.FloatField())
+    probabilities = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text="{option id: probability} of the aggregate the site showed then.",
+    )
+    aggregates = serializers.DictField(
+        child=serializers.DictField(child=serializers.FloatField()),
+        allow_null=True,
+        help_text='Both aggregates then: {"pooled": {option id: p}, "mean": {…}}; null for '
+        "points recorded before the pooled aggregate existed.",
+    )
 
 
 class HistorySerializer(serializers.Serializer):

@@ -196,13 +196,16 @@ class QuestionViewSet(
             except ValidationError as error:
                 raise APIValidationError({"since": error.messages}) from None
         points = {}
-        rows = snapshots.values_list("pk", "taken_at", "forecaster_count", "probabilities")
-        for pk, taken_at, forecaster_count, probabilities in rows.iterator(chunk_size=2000):
+        rows = snapshots.values_list(
+            "pk", "taken_at", "forecaster_count", "probabilities", "aggregates"
+        )
+        for pk, taken_at, forecaster_count, probabilities, both in rows.iterator(chunk_size=2000):
             key = bucket_start(taken_at, INTERVALS[interval]) if INTERVALS[interval] else pk
             points[key] = {
                 "at": taken_at,
                 "forecaster_count": forecaster_count,
                 "probabilities": probabilities,
+                "aggregates": both,
             }
         return Response(
             {"question": question.slug, "interval": interval, "points": list(points.values())}
