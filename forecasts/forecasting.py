@@ -17,15 +17,15 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import (
     Case,
+    DateTimeField,
     F,
     FloatField,
-    OuterRef,
     Prefetch,
-    Subquery,
     Value,
     When,
     prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from config.versions import bump_forecasts
@@ -181,17 +181,30 @@ class NoSuchQuestion(ValidationError):
 
 def _with_previous(user):
     """Options in order, each with the probability the reader's newest forecast on its
-    question gave it (`previous`; None when they have not forecast, or not on it)."""
-    newest = (
-        Forecast.objects.filter(user=user, question=OuterRef(OuterRef("question")))
-        .order_by("-created_at", "-pk")
-        .values("pk")[:1]
-    )
-    given = ForecastProbability.objects.filter(option=OuterRef("pk"), forecast=Subquery(newest))
+    question gave it (`previous`; None when they have not forecast, or not on it) and when
+    that forecast was made (`previous_at`).
+
+    Written as SQL (NEWEST_SQL): this runs for every forecast, and building the same
+    subqueries with the ORM took a millisecond of Python each time."""
+    newest_at = NEWEST_SQL.format(column="created_at")
     return Option.objects.only("question_id", "position").annotate(
-        previous=Subquery(given.values("probability")[:1]),
-        previous_at=Subquery(given.values("forecast__created_at")[:1]),
+        previous=RawSQL(PREVIOUS_SQL, [user.pk], output_field=FloatField()),  # noqa: S611
+        previous_at=RawSQL(newest_at, [user.pk], output_field=DateTimeField()),  # noqa: S611
     )
+
+
+# The reader's newest forecast on the option's question (ties broken by id, as
+# ForecastQuerySet.latest_per_reader); it uses the (question, user, -created_at) index.
+NEWEST_SQL = f"""
+SELECT newest.{{column}} FROM {Forecast._meta.db_table} AS newest
+WHERE newest.user_id = %s AND newest.question_id = {Option._meta.db_table}.question_id
+ORDER BY newest.created_at DESC, newest.id DESC LIMIT 1
+"""  # noqa: S608 - table names from the models; the user is a bound parameter
+PREVIOUS_SQL = f"""
+SELECT given.probability FROM {ForecastProbability._meta.db_table} AS given
+WHERE given.option_id = {Option._meta.db_table}.id
+    AND given.forecast_id = ({NEWEST_SQL.format(column="id")})
+"""  # noqa: S608 - as NEWEST_SQL
 
 
 @dataclass
