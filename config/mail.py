@@ -9,9 +9,11 @@ from config.tasks import enqueue_on_commit, retry_later
 
 
 @task
-def send_mail_task(subject, body, to, html=None, from_email=None, attempt=1):
+def send_mail_task(subject, body, to, html=None, from_email=None, attempt=1, headers=None):
     """Send one message; retried with backoff when the mail server fails."""
-    message = EmailMultiAlternatives(subject, body, from_email or settings.DEFAULT_FROM_EMAIL, to)
+    message = EmailMultiAlternatives(
+        subject, body, from_email or settings.DEFAULT_FROM_EMAIL, to, headers=headers
+    )
     if html:
         message.attach_alternative(html, "text/html")
     try:
@@ -24,6 +26,7 @@ def send_mail_task(subject, body, to, html=None, from_email=None, attempt=1):
             to,
             html=html,
             from_email=from_email,
+            headers=headers,
             attempt=attempt,
             max_attempts=settings.TASK_MAX_ATTEMPTS,
             base_seconds=settings.TASK_RETRY_SECONDS,
@@ -31,10 +34,12 @@ def send_mail_task(subject, body, to, html=None, from_email=None, attempt=1):
         raise
 
 
-def send_mail_later(subject, body, to, html=None, from_email=None):
+def send_mail_later(subject, body, to, html=None, from_email=None, headers=None):
     """The one way the site sends mail: in the background, once the transaction commits.
 
     The message (a password-reset link included) waits in the task queue until sent;
     `manage.py prune_db_task_results` clears finished tasks.
     """
-    enqueue_on_commit(send_mail_task, subject, body, list(to), html=html, from_email=from_email)
+    enqueue_on_commit(
+        send_mail_task, subject, body, list(to), html=html, from_email=from_email, headers=headers
+    )

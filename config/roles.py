@@ -33,6 +33,8 @@ EDITOR_PERMISSIONS = {
     ("forecasts", "question"): ("add", "change", "delete", "view", "publish", "resolve"),
     ("forecasts", "option"): ("add", "change", "delete", "view"),
     ("forecasts", "storyquestion"): ("add", "change", "delete", "view"),
+    # Moderating readers' reasons: hide or show one (the forecast itself stays theirs).
+    ("forecasts", "rationale"): ("change", "view"),
 }
 
 # `create_editor --role`: the group each role is.

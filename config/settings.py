@@ -49,6 +49,19 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {value!r}") from None
 
 
+def env_float(name: str, default: float, minimum: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number; got {value!r}") from None
+    if not number >= minimum or number == float("inf"):  # also refuses nan
+        raise ImproperlyConfigured(f"{name} must be a number of at least {minimum}; got {value!r}")
+    return number
+
+
 # Keys written down where anyone can read them, so never secret (a key shown in the README
 # must be refused: tests/test_deployment.py checks every one it shows).
 KNOWN_SECRET_KEYS = frozenset({"tests-only-not-a-secret", "change-me", "changeme", "secret"})
@@ -291,6 +304,18 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 WEBHOOK_FORECAST_MOVE_POINTS = env_int("WEBHOOK_FORECAST_MOVE_POINTS", 10)
 # Private and loopback receivers (and http:// to localhost): development only.
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
+
+# The community forecast (forecasts/maths.py): which aggregate readers see ("pooled", the
+# recency-weighted, extremized geometric mean; or "mean"), how far the pooled one is
+# extremized (applied as it is read), and how fast older forecasts lose weight in it
+# (stored in the running sums: a new half-life needs `manage.py recompute_forecasts`).
+COMMUNITY_AGGREGATE = os.environ.get("COMMUNITY_AGGREGATE", "pooled").strip() or "pooled"
+if COMMUNITY_AGGREGATE not in {"pooled", "mean"}:
+    raise ImproperlyConfigured(
+        f"COMMUNITY_AGGREGATE must be pooled or mean; got {COMMUNITY_AGGREGATE!r}"
+    )
+COMMUNITY_EXTREMIZING = env_float("COMMUNITY_EXTREMIZING", 1.5, minimum=0.0)
+COMMUNITY_HALF_LIFE_HOURS = env_float("COMMUNITY_HALF_LIFE_HOURS", 168.0, minimum=0.01)
 
 # Live updates (config/live.py): Redis pub/sub across app servers; without Redis the
 # streams poll the database every LIVE_POLL_SECONDS.

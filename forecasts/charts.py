@@ -9,6 +9,7 @@ stay readable at any width, and the numbers stay text for screen readers.
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import pairwise
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -25,6 +26,9 @@ MAX_POINTS = 400
 TABLE_ROWS = 12
 SIZE = 1000  # the plot's own units, stretched to its box
 GRID = (0, 25, 50, 75, 100)
+# A snapshot where an option moved this many percentage points or more since the one
+# before is marked on the chart as a large move.
+LARGE_MOVE_POINTS = 10
 
 
 @dataclass
@@ -37,12 +41,23 @@ class Series:
 
 
 @dataclass
+class Move:
+    """A large move between two snapshots: when, where on the plot, and what moved."""
+
+    at: object
+    x: str
+    changes: list  # [(option label, points, signed)]
+
+
+@dataclass
 class Chart:
     svg: str
     series: list
     empty: bool = False
     axis: list = field(default_factory=list)  # [(position class, label)]
     table: list = field(default_factory=list)  # [(label of the time, [percent per series])]
+    moves: list = field(default_factory=list)  # [Move]: the large moves, marked on the plot
+    move_points: int = LARGE_MOVE_POINTS
     ticks: tuple = GRID
 
 
@@ -120,8 +135,10 @@ def probability_chart(question, snapshots, now=None):
             coordinates.append(f"{x(moment):.1f},{y(value):.1f}")
             previous = value
         lines.append({"points": " ".join(coordinates), "series": line})
+    moves = [] if empty else _large_moves(points[1:-1], options, x)
     context = {
         "question": question,
+        "moves": moves,
         "size": SIZE,
         "start": start,
         "end": end,
@@ -138,7 +155,22 @@ def probability_chart(question, snapshots, now=None):
         axis=[("start", start, moment_format), ("middle", middle, moment_format),
               ("end", end, moment_format)],
         table=[] if empty else _table(points, options, moment_format),
+        moves=moves,
     )  # fmt: skip
+
+
+def _large_moves(points, options, x):
+    """[Move] where some option moved LARGE_MOVE_POINTS or more between two snapshots."""
+    moves = []
+    for (_, before), (moment, after) in pairwise(points):
+        changes = []
+        for option in options:
+            points_moved = round((after.get(option.pk, 0) - before.get(option.pk, 0)) * 100)
+            if abs(points_moved) >= LARGE_MOVE_POINTS:
+                changes.append((option.label, abs(points_moved), points_moved > 0))
+        if changes:
+            moves.append(Move(at=moment, x=f"{x(moment):.1f}", changes=changes))
+    return moves
 
 
 def _table(points, options, moment_format):

@@ -18,8 +18,8 @@ from django.utils import timezone
 from config.cdn import purging
 from config.webhooks.events import EventType, fire
 from config.webhooks.models import Event
-from forecasts.maths import community_probabilities, largest_remainder_percentages
-from forecasts.models import Question
+from forecasts.maths import largest_remainder_percentages
+from forecasts.models import Question, community_probabilities, shown_aggregate
 
 MOVE_WINDOW_SECONDS = 3600
 
@@ -31,10 +31,10 @@ def site_url(path):
 def question_data(question):
     """The question as every event shows it (its options as they stand)."""
     options = list(question.options.all())
-    probabilities = community_probabilities(
-        [o.forecast_sum for o in options], question.forecaster_count
-    )
+    probabilities = community_probabilities(options, question.forecaster_count)
     percents = largest_remainder_percentages(probabilities)
+    if not question.reveals_community():  # anti-anchoring: receivers may publish it
+        probabilities = percents = [None] * len(options)
     return {
         "id": question.pk,
         "slug": question.slug,
@@ -44,6 +44,8 @@ def question_data(question):
         "state": question.state().value,
         "closes_at": question.closes_at.isoformat(),
         "forecaster_count": question.forecaster_count,
+        "aggregate": shown_aggregate(),
+        "community_hidden": not question.reveals_community(),
         "options": [
             {"id": o.pk, "label": o.label, "probability": p, "percent": percent}
             for o, p, percent in zip(options, probabilities, percents, strict=True)

@@ -44,9 +44,11 @@ def _chunks(questions):
 
 def _histories(chunk):
     """(question id, [(taken_at, forecaster_count, probabilities)]) for each question of
-    `chunk` that has snapshots, oldest first; read in chunks, one question at a time."""
+    `chunk` that has snapshots and shows its community forecast (reveals_community), oldest
+    first; read in chunks, one question at a time."""
+    shown = [q.pk for q in chunk if q.reveals_community()]
     rows = (
-        ForecastSnapshot.objects.filter(question__in=[q.pk for q in chunk])
+        ForecastSnapshot.objects.filter(question__in=shown)
         .order_by("question_id", "taken_at", "pk")
         .values_list("question_id", "taken_at", "forecaster_count", "probabilities")
         .iterator(chunk_size=SNAPSHOT_CHUNK)

@@ -21,7 +21,10 @@ class QuestionsFeed(Feed):
         return question.title
 
     def item_description(self, question):
-        shares = ", ".join(f"{o.label} {p}%" for o, _, p in question.community_forecast())
+        if question.reveals_community():
+            shares = ", ".join(f"{o.label} {p}%" for o, _, p in question.community_forecast())
+        else:  # anti-anchoring
+            shares = "The community forecast is hidden for now"
         return f"{question.state().label}. {shares}. Resolves on: {question.resolution_criteria}"
 
     def item_pubdate(self, question):

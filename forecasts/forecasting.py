@@ -7,39 +7,48 @@ is in forecasts.maths; rebuilding the sums from scratch is forecasts.recompute.
 """
 
 import math
+import re
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import (
     Case,
+    DateTimeField,
     F,
     FloatField,
-    OuterRef,
     Prefetch,
-    Subquery,
     Value,
     When,
     prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from config import metrics
 from config.versions import bump_forecasts
-from forecasts import live
-from forecasts.maths import community_probabilities
+from forecasts import live, maths
 from forecasts.models import (
     PROBABILITY_MAX,
     PROBABILITY_MIN,
+    RATIONALE_MAX_LENGTH,
     Forecast,
     ForecastProbability,
     ForecastSnapshot,
     Option,
     Question,
+    community_state,
 )
 
 SNAPSHOTS_PER_HOUR = 12
+# What record_forecast reads of the question it locks (and hands to live.announce).
+WRITE_PATH_FIELDS = [
+    "status", "slug", "opens_at", "closes_at", "forecaster_count", "pooled_origin",
+    "reveal_forecasters", "reveal_at",
+]  # fmt: skip
 TOTAL_TOLERANCE = 0.0005  # 100% ± 0.05 points: what two-decimal inputs can miss by
 TOTAL_NOT_100 = "total"  # the ValidationError code of probabilities that do not sum to 100%
 
@@ -87,7 +96,31 @@ def clean_probabilities(question, probabilities, normalise=False):
     return given
 
 
-def record_forecast(user, question_id, probabilities, normalise=False, now=None, *, slug=None):
+RATIONALE_HTML = re.compile(r"<\s*[a-zA-Z!/?]|&[a-zA-Z]+;|&#")
+
+
+def clean_rationale(text):
+    """A reader's reason for a forecast, checked: plain text of at most
+    RATIONALE_MAX_LENGTH characters (stripped); raises ValidationError saying what to fix."""
+    text = (text or "").strip()
+    if len(text) > RATIONALE_MAX_LENGTH:
+        raise ValidationError(
+            "Keep your reason to %(limit)s characters (it has %(length)s).",
+            code="rationale_too_long",
+            params={"limit": RATIONALE_MAX_LENGTH, "length": len(text)},
+        )
+    if RATIONALE_HTML.search(text):
+        raise ValidationError(
+            "Write your reason as plain text: HTML tags and entities (such as <b> or "
+            "&amp;) are not allowed.",
+            code="rationale_html",
+        )
+    return text
+
+
+def record_forecast(
+    user, question_id, probabilities, normalise=False, now=None, *, slug=None, rationale=""
+):
     """Store a reader's forecast and update the community forecast, in one transaction.
 
     The question is named by `question_id`, or by `slug`. The question row is locked
@@ -97,16 +130,19 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None,
     of forecasts stored: the lock, the options with the reader's previous probabilities,
     one write of the forecast and the running sums, and the snapshot.
 
+    `rationale` is the reader's reason, plain text (clean_rationale).
+
     Returns the new Forecast, with `given` ({option id: probability}) filled in.
     Raises NoSuchQuestion for a missing or draft question, ValidationError for the rest.
     """
+    rationale = clean_rationale(rationale)
     with transaction.atomic():
         where = {"slug": slug} if slug is not None else {"pk": question_id}
         question = (
             Question.objects.select_for_update()
             .filter(**where)
             .exclude(status__in=Question.UNPUBLISHED)
-            .only("status", "slug", "opens_at", "closes_at", "forecaster_count")
+            .only(*WRITE_PATH_FIELDS)
             .first()
         )
         if question is None:
@@ -123,12 +159,16 @@ def record_forecast(user, question_id, probabilities, normalise=False, now=None,
         given = clean_probabilities(question, probabilities, normalise)
         options = list(question.options.all())
         old = {o.pk: o.previous for o in options if o.previous is not None}
-        deltas = {option_id: value - old.get(option_id, 0.0) for option_id, value in given.items()}
-        newcomer = 0 if old else 1
-        forecast_id, sums, count = _write(user, question, given, deltas, newcomer, now)
+        previous_at = next((o.previous_at for o in options if o.previous is not None), None)
+        change = _changes(question, given, old, previous_at, now)
+        forecast_id, totals, count = _write(user, question, given, change, now, rationale)
         question.forecaster_count = count
-        state = take_snapshot(question.pk, [(o.pk, sums[o.pk]) for o in options], count, now)
-        forecast = Forecast(pk=forecast_id, user=user, question=question, created_at=now)
+        for option in options:
+            option.forecast_sum, option.pooled_log_sum, option.pooled_weight = totals[option.pk]
+        state = take_snapshot(question.pk, options, count, now)
+        forecast = Forecast(
+            pk=forecast_id, user=user, question=question, created_at=now, rationale=rationale
+        )
         transaction.on_commit(partial(bump_forecasts, instance=forecast))
         transaction.on_commit(metrics.count_forecast)
         # Live streams and the "forecast moved" webhook: one PUBLISH and one cache read.
@@ -143,24 +183,63 @@ class NoSuchQuestion(ValidationError):
 
 def _with_previous(user):
     """Options in order, each with the probability the reader's newest forecast on its
-    question gave it (`previous`; None when they have not forecast, or not on it)."""
-    newest = (
-        Forecast.objects.filter(user=user, question=OuterRef(OuterRef("question")))
-        .order_by("-created_at", "-pk")
-        .values("pk")[:1]
-    )
-    given = ForecastProbability.objects.filter(option=OuterRef("pk"), forecast=Subquery(newest))
+    question gave it (`previous`; None when they have not forecast, or not on it) and when
+    that forecast was made (`previous_at`).
+
+    Written as SQL (NEWEST_SQL): this runs for every forecast, and building the same
+    subqueries with the ORM took a millisecond of Python each time."""
+    newest_at = NEWEST_SQL.format(column="created_at")
     return Option.objects.only("question_id", "position").annotate(
-        previous=Subquery(given.values("probability")[:1])
+        previous=RawSQL(PREVIOUS_SQL, [user.pk], output_field=FloatField()),  # noqa: S611
+        previous_at=RawSQL(newest_at, [user.pk], output_field=DateTimeField()),  # noqa: S611
     )
 
 
-def _write(user, question, given, deltas, newcomer, now):
+# The reader's newest forecast on the option's question (ties broken by id, as
+# ForecastQuerySet.latest_per_reader); it uses the (question, user, -created_at) index.
+NEWEST_SQL = f"""
+SELECT newest.{{column}} FROM {Forecast._meta.db_table} AS newest
+WHERE newest.user_id = %s AND newest.question_id = {Option._meta.db_table}.question_id
+ORDER BY newest.created_at DESC, newest.id DESC LIMIT 1
+"""  # noqa: S608 - table names from the models; the user is a bound parameter
+PREVIOUS_SQL = f"""
+SELECT given.probability FROM {ForecastProbability._meta.db_table} AS given
+WHERE given.option_id = {Option._meta.db_table}.id
+    AND given.forecast_id = ({NEWEST_SQL.format(column="id")})
+"""  # noqa: S608 - as NEWEST_SQL
+
+
+@dataclass
+class Change:
+    """How one forecast moves a question's running sums."""
+
+    deltas: dict  # {option id: (Δ Σ p, Δ Σ w·ln p, Δ Σ w)}
+    newcomer: int  # 1 for a reader's first forecast on the question, else 0
+    origin: object  # the question's pooled_origin after this forecast
+    scale: float  # what the stored pooled sums are multiplied by first (a rebase), or 1
+
+
+def _changes(question, given, old, previous_at, now):
+    half_life = settings.COMMUNITY_HALF_LIFE_HOURS
+    origin, scale = maths.rebase_scale(now, question.pooled_origin, half_life)
+    pooled = maths.pooled_deltas(given, old, previous_at, origin, half_life, now)
+    deltas = {
+        option_id: (value - old.get(option_id, 0.0), *pooled[option_id])
+        for option_id, value in given.items()
+    }
+    return Change(deltas=deltas, newcomer=0 if old else 1, origin=origin, scale=scale)
+
+
+def _write(user, question, given, change, now, rationale=""):
     """Store the forecast and its probabilities and move the running sums; returns
-    (forecast id, {option id: new sum}, new forecaster count).
+    (forecast id, {option id: (Σ p, Σ w·ln p, Σ w)}, new forecaster count).
 
     On PostgreSQL this is one statement (data-modifying CTEs); elsewhere, four.
     """
+    ids = list(change.deltas)
+    mean, logs, weights = (
+        [change.deltas[pk][i] for pk in ids] for i in range(3)
+    )  # fmt: skip
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -169,39 +248,59 @@ def _write(user, question, given, deltas, newcomer, now):
                     "user": user.pk,
                     "question": question.pk,
                     "now": now,
+                    "rationale": rationale,
                     "given_ids": list(given),
                     "given": list(given.values()),
-                    "delta_ids": list(deltas),
-                    "deltas": list(deltas.values()),
-                    "newcomer": newcomer,
+                    "delta_ids": ids,
+                    "deltas": mean,
+                    "log_deltas": logs,
+                    "weight_deltas": weights,
+                    "scale": change.scale,
+                    "origin": change.origin,
+                    "newcomer": change.newcomer,
                 },
             )
-            forecast_id, count, option_ids, option_sums = cursor.fetchone()
-        return forecast_id, dict(zip(option_ids, option_sums, strict=True)), count
-    forecast = Forecast.objects.create(user=user, question=question, created_at=now)
+            forecast_id, count, option_ids, sums, log_sums, weight_sums = cursor.fetchone()
+        totals = zip(option_ids, zip(sums, log_sums, weight_sums, strict=True), strict=True)
+        return forecast_id, dict(totals), count
+    forecast = Forecast.objects.create(
+        user=user, question=question, created_at=now, rationale=rationale
+    )
     ForecastProbability.objects.bulk_create(
         ForecastProbability(forecast=forecast, option_id=key, probability=value)
         for key, value in given.items()
     )
-    Option.objects.filter(pk__in=deltas).update(
-        forecast_sum=F("forecast_sum")
-        + Case(
-            *(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()),
-            output_field=FloatField(),
-        )
+
+    def moved(field, values, scale=1.0):
+        by_option = (When(pk=pk, then=Value(v)) for pk, v in zip(ids, values, strict=True))
+        return F(field) * scale + Case(*by_option, output_field=FloatField())
+
+    Option.objects.filter(pk__in=ids).update(
+        forecast_sum=moved("forecast_sum", mean),
+        pooled_log_sum=moved("pooled_log_sum", logs, change.scale),
+        pooled_weight=moved("pooled_weight", weights, change.scale),
     )
     Question.objects.filter(pk=question.pk).update(
-        forecaster_count=F("forecaster_count") + newcomer, updated_at=now
+        forecaster_count=F("forecaster_count") + change.newcomer,
+        pooled_origin=change.origin,
+        updated_at=now,
     )
     # The row lock means nobody else moved these since: read back under it.
-    sums = dict(Option.objects.filter(question=question).values_list("pk", "forecast_sum"))
-    return forecast.pk, sums, question.forecaster_count + newcomer
+    totals = Option.objects.filter(question=question).values_list(
+        "pk", "forecast_sum", "pooled_log_sum", "pooled_weight"
+    )
+    return (
+        forecast.pk,
+        {pk: tuple(rest) for pk, *rest in totals},
+        question.forecaster_count + change.newcomer,
+    )
 
 
 WRITE_SQL = f"""
 WITH forecast AS (
-    INSERT INTO {Forecast._meta.db_table} (user_id, question_id, created_at)
-    VALUES (%(user)s, %(question)s, %(now)s)
+    INSERT INTO {Forecast._meta.db_table}
+        (user_id, question_id, created_at, rationale, rationale_hidden)
+    VALUES (%(user)s, %(question)s, %(now)s, %(rationale)s, false)
     RETURNING id
 ), probabilities AS (
     INSERT INTO {ForecastProbability._meta.db_table} (forecast_id, option_id, probability)
@@ -210,18 +309,27 @@ WITH forecast AS (
         AS given(option_id, probability)
 ), options AS (
     UPDATE {Option._meta.db_table} AS option
-    SET forecast_sum = option.forecast_sum + delta.value
-    FROM unnest(%(delta_ids)s::bigint[], %(deltas)s::double precision[]) AS delta(id, value)
+    SET forecast_sum = option.forecast_sum + delta.value,
+        pooled_log_sum = option.pooled_log_sum * %(scale)s + delta.log_value,
+        pooled_weight = option.pooled_weight * %(scale)s + delta.weight
+    FROM unnest(
+        %(delta_ids)s::bigint[], %(deltas)s::double precision[],
+        %(log_deltas)s::double precision[], %(weight_deltas)s::double precision[]
+    ) AS delta(id, value, log_value, weight)
     WHERE option.id = delta.id
-    RETURNING option.id, option.forecast_sum
+    RETURNING option.id, option.forecast_sum, option.pooled_log_sum, option.pooled_weight
 ), question AS (
     UPDATE {Question._meta.db_table}
-    SET forecaster_count = forecaster_count + %(newcomer)s, updated_at = %(now)s
+    SET forecaster_count = forecaster_count + %(newcomer)s, updated_at = %(now)s,
+        pooled_origin = %(origin)s
     WHERE id = %(question)s
     RETURNING forecaster_count
 )
 SELECT (SELECT id FROM forecast), (SELECT forecaster_count FROM question),
-    (SELECT array_agg(id) FROM options), (SELECT array_agg(forecast_sum) FROM options)
+    (SELECT array_agg(id ORDER BY id) FROM options),
+    (SELECT array_agg(forecast_sum ORDER BY id) FROM options),
+    (SELECT array_agg(pooled_log_sum ORDER BY id) FROM options),
+    (SELECT array_agg(pooled_weight ORDER BY id) FROM options)
 """  # noqa: S608 - table names from the models; every value is a bound parameter
 
 
@@ -235,25 +343,26 @@ def latest_forecast(user, question):
     )
 
 
-def take_snapshot(question_id, sums, forecaster_count, now):
-    """Record the community forecast of a question from its options' running `sums`
-    ([(option id, sum)] in display order) and forecaster count, at most SNAPSHOTS_PER_HOUR
-    points an hour.
+def take_snapshot(question_id, options, forecaster_count, now):
+    """Record the community forecast of a question from its `options` (in display order,
+    with their running sums) and forecaster count, at most SNAPSHOTS_PER_HOUR points an
+    hour.
 
     Within one slot of the hour the latest state replaces the slot's snapshot, so a busy
     question keeps a bounded history while a quiet one keeps every change. Returns the
-    state recorded ({"forecaster_count", "probabilities": {option id: p}}).
+    state recorded (models.community_state: the shown aggregate and both).
     """
-    values = community_probabilities([total for _, total in sums], forecaster_count)
-    state = {
+    state = community_state(options, forecaster_count)
+    row = {
         "forecaster_count": forecaster_count,
-        "probabilities": {str(pk): p for (pk, _), p in zip(sums, values, strict=True)},
+        "probabilities": state["probabilities"],
+        "aggregates": state["aggregates"],
     }
     slot = 60 // SNAPSHOTS_PER_HOUR
     start = now.replace(minute=now.minute - now.minute % slot, second=0, microsecond=0)
     in_slot = ForecastSnapshot.objects.filter(
         question_id=question_id, taken_at__gte=start, taken_at__lt=start + timedelta(minutes=slot)
     )
-    if not in_slot.update(taken_at=now, **state):
-        ForecastSnapshot.objects.create(question_id=question_id, taken_at=now, **state)
+    if not in_slot.update(taken_at=now, **row):
+        ForecastSnapshot.objects.create(question_id=question_id, taken_at=now, **row)
     return state

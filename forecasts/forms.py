@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from forecasts import forecasting, maths
-from forecasts.models import PROBABILITY_MAX, PROBABILITY_MIN
+from forecasts.models import PROBABILITY_MAX, PROBABILITY_MIN, RATIONALE_MAX_LENGTH
 
 # Percentages to one decimal: the form's fields are tenths of a point.
 TENTHS = 1000
@@ -15,6 +15,19 @@ TENTHS = 1000
 class ForecastForm(forms.Form):
     normalise = forms.BooleanField(
         required=False, label="Normalise for me (scale my numbers to add up to 100%)"
+    )
+    rationale = forms.CharField(
+        required=False,
+        label="Your reason (optional)",
+        help_text=f"Plain text, up to {RATIONALE_MAX_LENGTH} characters. Shown without your "
+        "name on this page once the question closes.",
+        widget=forms.Textarea(
+            attrs={
+                "rows": 3,
+                "maxlength": RATIONALE_MAX_LENGTH,
+                "aria-describedby": "id_rationale-help",
+            }
+        ),
     )
 
     def __init__(self, question, *args, initial_probabilities=None, **kwargs):
@@ -34,7 +47,12 @@ class ForecastForm(forms.Form):
                     attrs={"step": "0.1", "class": "forecast__input", "inputmode": "decimal"}
                 ),
             )
-        self.order_fields([self.field_name(o) for o in options] + ["normalise"])
+        self.order_fields([self.field_name(o) for o in options] + ["normalise", "rationale"])
+        if question.rationales_at_once:
+            self.fields["rationale"].help_text = (
+                f"Plain text, up to {RATIONALE_MAX_LENGTH} characters. Shown without your "
+                "name on this page."
+            )
 
     @staticmethod
     def starting_percents(options, probabilities):
@@ -59,6 +77,12 @@ class ForecastForm(forms.Form):
             option.pk: float(self.cleaned_data[self.field_name(option)]) / 100
             for option in self.question.options.all()
         }
+
+    def clean_rationale(self):
+        try:
+            return forecasting.clean_rationale(self.cleaned_data.get("rationale"))
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
 
     def clean(self):
         cleaned = super().clean()

@@ -20,9 +20,9 @@ from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
 
 from config import live
-from forecasts import events
-from forecasts.maths import community_probabilities, largest_remainder_percentages
-from forecasts.models import Question
+from forecasts import events, following
+from forecasts.maths import largest_remainder_percentages
+from forecasts.models import Question, community_state
 
 HEARTBEAT_SECONDS = 15
 RETRY = b"retry: 2000\n\n"  # how soon a browser reconnects, in milliseconds
@@ -34,6 +34,15 @@ def payload(question, probabilities, at):
     probability, percent}]}, options in display order. `probabilities` maps option ids
     (strings) to the community probability."""
     options = list(question.options.all())
+    if not question.reveals_community():  # anti-anchoring: the count moves, not the numbers
+        return {
+            "question": question.pk,
+            "slug": question.slug,
+            "forecaster_count": question.forecaster_count,
+            "at": at.isoformat(),
+            "hidden": True,
+            "options": [{"id": o.pk, "probability": None, "percent": None} for o in options],
+        }
     values = [probabilities[str(o.pk)] for o in options]
     percents = largest_remainder_percentages(values)
     return {
@@ -52,13 +61,15 @@ def announce(question, state, now):
     """After a forecast commits: push the new community forecast to live streams, and
     fire "forecast.moved" if it moved far enough (one cache read)."""
     live.publish(f"question:{question.pk}", payload(question, state["probabilities"], now))
-    events.check_forecast_moved(question, state["probabilities"])
+    if question.reveals_community(now) and events.check_forecast_moved(
+        question, state["probabilities"]
+    ):
+        following.moved(question)
 
 
 def state_of(question):
     options = list(question.options.all())
-    values = community_probabilities([o.forecast_sum for o in options], question.forecaster_count)
-    probabilities = {str(o.pk): p for o, p in zip(options, values, strict=True)}
+    probabilities = community_state(options, question.forecaster_count)["probabilities"]
     return payload(question, probabilities, question.updated_at)
 
 

@@ -6,6 +6,7 @@ in small modules beside it: forecasts.outcomes (close, resolve, annul), forecast
 can express as constraints.
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,10 +30,13 @@ from news.models import Story
 
 QUESTION_SEARCH_VECTOR = search_vector("title", "description", "resolution_criteria")
 CLOSING_SOON = timedelta(days=7)
-# Cards show how far each option moved over this long (from ForecastSnapshot history).
+# Cards show how far each option moved over these (from ForecastSnapshot history).
 CHANGE_WINDOW = timedelta(hours=24)
+WEEK_CHANGE_WINDOW = timedelta(days=7)
 CARD_OPTIONS = 4  # a card shows this many options, then "+ K more"
 MIN_OPTIONS = 2
+RATIONALE_MAX_LENGTH = 1000  # characters of a reader's reason for a forecast
+RATIONALES_SHOWN = 50  # the newest reasons a question page shows
 # The most options a question may have: the admin, the API (its schema says maxItems),
 # the importer and `load_demo` all stop here (Question.check_option_labels).
 MAX_OPTIONS = 50
@@ -179,10 +183,18 @@ class QuestionQuerySet(models.QuerySet):
         return self.select_related("resolved_option").prefetch_related("options")
 
     def with_day_change(self, now=None):
-        """Each question with the community forecast of CHANGE_WINDOW ago, for
-        Question.day_change: a subquery in the same query, so a list of any length
-        costs nothing more."""
-        return self.annotate(day_ago_probabilities=probabilities_before(OuterRef("pk"), now))
+        """Each question with the community forecast of CHANGE_WINDOW and
+        WEEK_CHANGE_WINDOW ago, for Question.day_change and week_change: subqueries in the
+        same query, so a list of any length costs nothing more."""
+        return self.annotate(
+            day_ago_probabilities=probabilities_before(OuterRef("pk"), now),
+            week_ago_probabilities=probabilities_before(OuterRef("pk"), now, WEEK_CHANGE_WINDOW),
+        )
+
+    def revealed_by_clock(self, since, now):
+        """Questions whose reveal time passed in (since, now]: the clock, not a write,
+        changed what their pages show (`fire_due_events` renews cached pages for them)."""
+        return self.filter(reveal_at__gt=since, reveal_at__lte=now)
 
     def delete_with_forecasts(self):
         """Delete these questions and the readers' forecasts on them, which would otherwise
@@ -220,10 +232,10 @@ def closing_soon_condition(now=None):
     return state_condition(Question.State.OPEN, now) & models.Q(closes_at__lte=now + CLOSING_SOON)
 
 
-def probabilities_before(question, now=None):
-    """Subquery: the probabilities of `question`'s last snapshot taken CHANGE_WINDOW or more
+def probabilities_before(question, now=None, window=CHANGE_WINDOW):
+    """Subquery: the probabilities of `question`'s last snapshot taken `window` or more
     before `now` (NULL when there is none). Uses the (question, taken_at) index."""
-    cutoff = (now or timezone.now()) - CHANGE_WINDOW
+    cutoff = (now or timezone.now()) - window
     snapshots = ForecastSnapshot.objects.filter(question=question, taken_at__lte=cutoff)
     return Subquery(
         snapshots.order_by("-taken_at", "-pk").values("probabilities")[:1],
@@ -241,6 +253,7 @@ class OptionRow:
     change: int  # whole points over CHANGE_WINDOW; 0 when it did not move or is unknown
     is_outcome: bool
     is_leading: bool
+    week_change: int = 0  # the same over WEEK_CHANGE_WINDOW
 
     @property
     def label(self):
@@ -304,6 +317,29 @@ class Question(models.Model):
     )
     # Running aggregate of the latest forecast per reader (see forecasts.forecasting).
     forecaster_count = models.PositiveIntegerField(default=0, editable=False)
+    # Anti-anchoring: the community forecast stays hidden until both hold (reveals_community).
+    reveal_forecasters = models.PositiveIntegerField(
+        "reveal after forecasters",
+        default=0,
+        help_text="Hide the community forecast until this many readers have forecast, so "
+        "early readers are not anchored by it (0: show it at once). Shown at close anyway.",
+    )
+    reveal_at = models.DateTimeField(
+        "reveal at",
+        null=True,
+        blank=True,
+        help_text="Hide the community forecast until this time (empty: no wait). Shown at "
+        "close anyway.",
+    )
+    rationales_at_once = models.BooleanField(
+        "show reasons at once",
+        default=False,
+        help_text="Show readers' reasons on the question page while it is open, not only "
+        "after it closes.",
+    )
+    # When a forecast's pooled weight is 1 (forecasts.maths.pooled_weight); set by the
+    # first forecast and moved forward by a rebase. None: nobody has forecast yet.
+    pooled_origin = models.DateTimeField(null=True, blank=True, editable=False)
     is_demo = models.BooleanField(
         "demo",
         default=False,
@@ -321,7 +357,8 @@ class Question(models.Model):
     # Readers' forecasts move forecaster_count and updated_at, never the version.
     EDITORIAL_FIELDS = [
         "title", "slug", "kind", "description", "resolution_criteria", "status", "opens_at",
-        "closes_at", "resolved_option_id", "resolution_note",
+        "closes_at", "resolved_option_id", "resolution_note", "reveal_forecasters",
+        "reveal_at", "rationales_at_once",
     ]  # fmt: skip
 
     class Meta:
@@ -377,7 +414,9 @@ class Question(models.Model):
 
     def save(self, *args, **kwargs):
         self.language = self.language or default_language()
-        super().save(*args, **save_without(self, {"forecaster_count"}, args, kwargs))
+        super().save(
+            *args, **save_without(self, {"forecaster_count", "pooled_origin"}, args, kwargs)
+        )
 
     def get_absolute_url(self):
         return reverse("forecasts:question", args=[self.slug])
@@ -519,6 +558,44 @@ class Question(models.Model):
         """Past its close time, or settled; a closed question takes no forecasts."""
         return self.state() in {self.State.CLOSED, self.State.RESOLVED, self.State.ANNULLED}
 
+    def reveals_community(self, now=None):
+        """Whether anyone may see the community forecast yet: once the question has
+        `reveal_forecasters` forecasters and `reveal_at` has passed, and always once it
+        has closed. Pages, embeds, feeds, exports, the API, live streams and webhooks ask
+        this; a reader always sees their own forecast."""
+        if self.state(now) in {self.State.CLOSED, self.State.RESOLVED, self.State.ANNULLED}:
+            return True
+        if self.forecaster_count < self.reveal_forecasters:
+            return False
+        return self.reveal_at is None or (now or timezone.now()) >= self.reveal_at
+
+    def community_visible_to(self, user, now=None):
+        """reveals_community(), or `user` may edit questions (editors see it at once)."""
+        return self.reveals_community(now) or user.has_perm("forecasts.change_question")
+
+    def shows_rationales(self, now=None):
+        """Whether readers' reasons show on the page: once it closes, or at once when the
+        question says so."""
+        return self.rationales_at_once or self.state(now) in {
+            self.State.CLOSED, self.State.RESOLVED, self.State.ANNULLED,
+        }  # fmt: skip
+
+    def public_rationales(self):
+        """The reasons readers see: each reader's latest forecast's, unless an editor hid
+        it, newest first; without names (nobody sees another reader's forecast)."""
+        return (
+            Forecast.objects.latest_per_reader()
+            .filter(question=self, rationale_hidden=False)
+            .exclude(rationale="")
+            .order_by("-created_at", "-pk")
+            .values_list("rationale", "created_at")[:RATIONALES_SHOWN]
+        )
+
+    @cached_property
+    def community_hidden(self):
+        """Not reveals_community() now: what templates ask."""
+        return not self.reveals_community()
+
     @property
     def is_settled(self):
         """Resolved or annulled: its outcome is final and the form no longer edits it."""
@@ -549,16 +626,16 @@ class Question(models.Model):
         option, percent = leaders[0]
         return option, percent, len(leaders) > 1
 
-    def community_forecast(self):
-        """[(option, probability, percent)] in display order; percents sum to 100.
+    def community_forecast(self, method=None):
+        """[(option, probability, percent)] in display order; percents sum to 100. The
+        aggregate is `method` (maths.POOLED or maths.MEAN), by default the one the site
+        shows (COMMUNITY_AGGREGATE).
 
         Uses the prefetched options when the caller prefetched them, so a page showing
         many questions costs one query for all their options.
         """
         options = list(self.options.all())
-        probabilities = maths.community_probabilities(
-            [option.forecast_sum for option in options], self.forecaster_count
-        )
+        probabilities = community_probabilities(options, self.forecaster_count, method)
         percents = maths.largest_remainder_percentages(probabilities)
         return list(zip(options, probabilities, percents, strict=True))
 
@@ -566,17 +643,26 @@ class Question(models.Model):
     def day_change(self):
         """{option id: whole percentage points moved over CHANGE_WINDOW}, options that moved
         only; {} for a settled question or when the caller did not load
-        `day_ago_probabilities` (QuestionQuerySet.with_day_change()).
+        `day_ago_probabilities` (QuestionQuerySet.with_day_change())."""
+        return self._change(getattr(self, "day_ago_probabilities", ...), CHANGE_WINDOW)
 
-        The forecast a day ago is the last snapshot before then; with none, the question
-        had no forecasts yet and stood at 1/N if it was open, or did not exist to move.
+    @cached_property
+    def week_change(self):
+        """The same as day_change over WEEK_CHANGE_WINDOW."""
+        return self._change(getattr(self, "week_ago_probabilities", ...), WEEK_CHANGE_WINDOW)
+
+    def _change(self, then, window):
+        """{option id: points moved} since `then` (the snapshot's probabilities `window`
+        ago; ... when not loaded).
+
+        The forecast then is the last snapshot before then; with none, the question had
+        no forecasts yet and stood at 1/N if it was open, or did not exist to move.
         """
-        if self.is_settled or not hasattr(self, "day_ago_probabilities"):
+        if self.is_settled or then is ...:
             return {}
         current = self.community_forecast()
-        then = self.day_ago_probabilities
         if then is None:
-            if self.opens_at > timezone.now() - CHANGE_WINDOW:
+            if self.opens_at > timezone.now() - window:
                 return {}
             then_percents = maths.largest_remainder_percentages([1] * len(current))
         else:
@@ -598,13 +684,14 @@ class Question(models.Model):
         leading = None  # an option ahead of every other; none when the top is shared
         if percents and (len(percents) == 1 or percents[0] > percents[1]):
             leading = next(option.pk for option, _, percent in current if percent == percents[0])
-        changes = self.day_change
+        changes, week = self.day_change, self.week_change
         return [
             OptionRow(
                 option=option,
                 probability=probability,
                 percent=percent,
                 change=changes.get(option.pk, 0),
+                week_change=week.get(option.pk, 0),
                 is_outcome=option.pk == self.resolved_option_id,
                 is_leading=option.pk == leading,
             )
@@ -620,6 +707,47 @@ class Question(models.Model):
     def more_options(self):
         """How many options a card leaves out ("+ 3 more options")."""
         return max(len(self.option_rows) - CARD_OPTIONS, 0)
+
+
+def shown_aggregate():
+    """The aggregate readers see: maths.POOLED or maths.MEAN (COMMUNITY_AGGREGATE)."""
+    return settings.COMMUNITY_AGGREGATE
+
+
+def community_probabilities(options, forecaster_count, method=None):
+    """The community probabilities of `options` (in order, with their running sums) by
+    `method`, by default the shown aggregate."""
+    method = method or shown_aggregate()
+    if method == maths.MEAN:
+        return maths.mean_probabilities([o.forecast_sum for o in options], forecaster_count)
+    return maths.pooled_probabilities(
+        [o.pooled_log_sum for o in options],
+        [o.pooled_weight for o in options],
+        forecaster_count,
+        settings.COMMUNITY_EXTREMIZING,
+    )
+
+
+def community_state(options, forecaster_count):
+    """What a snapshot, a live stream and a webhook record of the community forecast:
+    {"forecaster_count", "method", "probabilities": {option id: p} of the shown aggregate,
+    "aggregates": {method: {option id: p}} of both}."""
+    aggregates = {
+        method: {
+            str(o.pk): p
+            for o, p in zip(
+                options, community_probabilities(options, forecaster_count, method), strict=True
+            )
+        }
+        for method in maths.AGGREGATES
+    }
+    method = shown_aggregate()
+    return {
+        "forecaster_count": forecaster_count,
+        "method": method,
+        "probabilities": aggregates[method],
+        "aggregates": aggregates,
+    }
 
 
 class StoryQuestionQuerySet(models.QuerySet):
@@ -654,20 +782,24 @@ def _public_links():
 
 
 def load_for_cards(questions):
-    """What a question card shows beyond the question's own row, for `questions` loaded
-    without it: the options, the outcome and the 24-hour change. Two queries however
-    many questions; those loaded with it (with_options().with_day_change()) cost none."""
+    """What a question card (or an API list item) shows beyond the question's own row,
+    for `questions` loaded without it: the options, the outcome and the 24-hour and 7-day
+    changes. Two queries however many questions; those loaded with it
+    (with_options().with_day_change()) cost none."""
     pending = [q for q in questions if not hasattr(q, "day_ago_probabilities")]
     if not pending:
         return
     prefetch_related_objects(pending, "options")
-    then = dict(
-        Question.objects.filter(pk__in={q.pk for q in pending})
+    then = {
+        pk: (day, week)
+        for pk, day, week in Question.objects.filter(pk__in={q.pk for q in pending})
         .with_day_change()
-        .values_list("pk", "day_ago_probabilities")
-    )
+        .values_list("pk", "day_ago_probabilities", "week_ago_probabilities")
+    }
     for question in pending:
-        question.day_ago_probabilities = then.get(question.pk)
+        question.day_ago_probabilities, question.week_ago_probabilities = then.get(
+            question.pk, (None, None)
+        )
         if question.resolved_option_id:
             # The outcome is one of the options just loaded: no query of its own.
             question.resolved_option = next(
@@ -709,6 +841,10 @@ class Option(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     # Sum of the probabilities readers' latest forecasts give this option.
     forecast_sum = models.FloatField(default=0.0, editable=False)
+    # The pooled aggregate's running sums over those forecasts: Σ w·ln p and Σ w, with w
+    # each forecast's recency weight (forecasts.maths).
+    pooled_log_sum = models.FloatField(default=0.0, editable=False)
+    pooled_weight = models.FloatField(default=0.0, editable=False)
 
     class Meta:
         ordering = ["position", "id"]
@@ -734,7 +870,8 @@ class Option(models.Model):
         return self.label
 
     def save(self, *args, **kwargs):
-        super().save(*args, **save_without(self, {"forecast_sum"}, args, kwargs))
+        running = {"forecast_sum", "pooled_log_sum", "pooled_weight"}
+        super().save(*args, **save_without(self, running, args, kwargs))
 
     def surrogate_keys(self):
         return [cdn.question_key(self.question_id)]
@@ -774,6 +911,12 @@ class Forecast(models.Model):
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="forecasts")
     created_at = models.DateTimeField(default=timezone.now)
+    # Why, in the reader's words: plain text (forecasting.clean_rationale), shown without
+    # their name on the question page (Question.shows_rationales) unless an editor hid it.
+    rationale = models.TextField(blank=True, max_length=RATIONALE_MAX_LENGTH)
+    rationale_hidden = models.BooleanField(
+        "hidden", default=False, help_text="Hidden from the question page by an editor."
+    )
 
     objects = ForecastQuerySet.as_manager()
 
@@ -791,6 +934,16 @@ class Forecast(models.Model):
 
     def surrogate_keys(self):
         return [cdn.question_key(self.question_id)]
+
+
+class Rationale(Forecast):
+    """Forecasts as the admin's moderation list of readers' reasons."""
+
+    class Meta:
+        proxy = True
+        ordering = ["-created_at", "-id"]
+        verbose_name = "reader's reason"
+        verbose_name_plural = "readers' reasons"
 
 
 class ForecastProbability(models.Model):
@@ -819,8 +972,11 @@ class ForecastSnapshot(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="snapshots")
     taken_at = models.DateTimeField(default=timezone.now)
     forecaster_count = models.PositiveIntegerField()
-    # {option id (as a string, JSON keys are strings): probability}
+    # {option id (as a string, JSON keys are strings): probability} of the aggregate the
+    # site showed then (COMMUNITY_AGGREGATE)
     probabilities = models.JSONField()
+    # {"pooled": {option id: p}, "mean": {…}}: both aggregates (None before they existed)
+    aggregates = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["taken_at", "id"]
@@ -874,3 +1030,47 @@ class Score(models.Model):
     def __str__(self):
         who = self.user or "community"
         return f"{who} on {self.question_id}: Brier {self.brier:.3f}"
+
+
+def new_unsubscribe_token():
+    return secrets.token_urlsafe(32)
+
+
+class Follow(models.Model):
+    """A reader follows a question: one email when it resolves or moves sharply
+    (forecasts.following). The token is the one-click unsubscribe link's secret."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="follows")
+    token = models.CharField(max_length=64, unique=True, default=new_unsubscribe_token)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="follow_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} follows {self.question_id}"
+
+
+class Notice(models.Model):
+    """An email about one event of a question sent to one reader: the marker that makes
+    it once, however often the event's task runs."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=40)  # "resolved", or "moved:<date>"
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "question", "event"], name="notice_once_per_event"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} of {self.question_id} to {self.user_id}"

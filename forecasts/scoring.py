@@ -7,7 +7,7 @@ arithmetic (Brier, log score, calibration) is in forecasts.maths.
 from django.db import transaction
 
 from forecasts import maths
-from forecasts.models import Forecast, Question, Score
+from forecasts.models import Forecast, Question, Score, community_probabilities
 
 MIN_QUESTIONS_FOR_LEADERBOARD = 3
 
@@ -39,9 +39,8 @@ def score_question(question):
             probabilities = {p.option_id: p.probability for p in forecast.probabilities.all()}
             scores.append(_score(question, outcome, probabilities, user_id, forecast))
         options = list(question.options.all())
-        community = maths.community_probabilities(
-            [o.forecast_sum for o in options], question.forecaster_count
-        )
+        community = community_probabilities(options, question.forecaster_count)
+        # The aggregate the site shows; evaluate_aggregates compares both.
         # The community's 1/N before anyone forecast is scored too: it is what readers saw.
         community = {o.pk: max(p, maths.FLOOR) for o, p in zip(options, community, strict=True)}
         scores.append(_score(question, outcome, community, None, None))

@@ -1,10 +1,11 @@
-"""The forecasts app's background work (config.tasks): scoring a resolved question."""
+"""The forecasts app's background work (config.tasks): scoring a resolved question and
+telling its followers."""
 
 from django.conf import settings
 from django.tasks import task
 
 from config.tasks import retry_later
-from forecasts import events
+from forecasts import events, following
 from forecasts.models import Question
 from forecasts.scoring import score_question
 
@@ -20,6 +21,7 @@ def score_resolved_question(question_id, attempt=1):
         scores = score_question(question)
         if question.status == Question.Status.RESOLVED:
             events.question_resolved(question, scores)
+            following.notify_resolved(question)  # once per reader (Notice)
         return len(scores)
     except Exception:
         retry_later(

@@ -7,14 +7,15 @@ from django.db.models import Avg, Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
+from django.views.decorators.csrf import csrf_exempt
 
 from config import cdn
 from config.fragments import render_page
 from config.http_cache import CountingOncePaginator, counted_once, public_page
-from forecasts import forecasting, scoring
+from forecasts import following, forecasting, scoring
 from forecasts.charts import calibration_chart, probability_chart
 from forecasts.forms import ForecastForm, reader_error
-from forecasts.models import Forecast, Question, Score
+from forecasts.models import Follow, Forecast, Question, Score
 from news.models import Story, Topic
 
 PAGE_SIZE = 20
@@ -96,6 +97,36 @@ def question_embed(request, slug):
 
 
 @login_required
+def follow_question(request, slug):
+    """POST: follow the question (or, with `unfollow`, stop); back to its page."""
+    question = _question(slug)
+    if request.method == "POST":
+        if request.POST.get("unfollow"):
+            following.unfollow(request.user, question)
+            messages.success(request, "You no longer follow this question.")
+        else:
+            following.follow(request.user, question)
+            messages.success(
+                request,
+                "You follow this question: one email when it resolves or moves sharply.",
+            )
+    return redirect(question)
+
+
+@csrf_exempt  # the token is the credential: mail clients' one-click POST (RFC 8058) has none
+def unsubscribe(request, token):
+    """The unsubscribe link of a follow email: GET asks to confirm (a link scanner's GET
+    changes nothing), POST unsubscribes at once."""
+    row = Follow.objects.select_related("question").filter(token=token).first()
+    if request.method == "POST":
+        if row is not None:
+            row.delete()
+        return render(request, "forecasts/unsubscribe.html", {"done": True, "follow": row})
+    status = 200 if row is not None else 404
+    return render(request, "forecasts/unsubscribe.html", {"follow": row}, status=status)
+
+
+@login_required
 def submit_forecast(request, slug):
     """POST a reader's forecast; the question page shows the form and its errors."""
     question = _question(request, slug)
@@ -109,6 +140,7 @@ def submit_forecast(request, slug):
                 question.pk,
                 form.probabilities(),
                 normalise=form.cleaned_data["normalise"],
+                rationale=form.cleaned_data["rationale"],
             )
         except ValidationError as error:
             form.add_error(None, reader_error(error))
@@ -124,6 +156,8 @@ def _forecast_form(request, question):
         return None, None
     mine = forecasting.latest_forecast(request.user, question)
     start = {option.pk: p for option, p, _ in question.community_forecast()}
+    if question.community_hidden:  # anti-anchoring: equal shares, not the community's
+        start = {option.pk: 1 / len(start) for option in question.options.all()}
     if mine:
         own = {p.option_id: p.probability for p in mine.probabilities.all()}
         if own.keys() >= start.keys():  # an option added since falls back to the community
@@ -138,7 +172,15 @@ def _render_question(request, question, form=None, status=200):
     elif request.user.is_authenticated:
         mine = forecasting.latest_forecast(request.user, question)
     chart = probability_chart(question, question.snapshots.all())
-    context = {"question": question, "chart": chart, "form": form, "mine": mine}
+    rationales = list(question.public_rationales()) if question.shows_rationales() else None
+    context = {
+        "question": question,
+        "chart": chart,
+        "form": form,
+        "mine": mine,
+        "rationales": rationales,
+        "following": following.is_following(request.user, question),
+    }
     return render(request, "forecasts/question_detail.html", context, status=status)
 
 
@@ -153,8 +195,13 @@ def my_forecasts(request):
         .order_by("-created_at", "-pk")
     )
     scores = {s.question_id: s for s in Score.objects.filter(user=request.user)}
+    community = {
+        s.question_id: s
+        for s in Score.objects.filter(user=None, question__in=[f.question_id for f in rows])
+    }
     for forecast in rows:
         forecast.score = scores.get(forecast.question_id)
+        forecast.community_score = community.get(forecast.question_id)
         shares = {p.option_id: p.probability for p in forecast.probabilities.all()}
         forecast.shares = [(o, shares.get(o.pk, 0) * 100) for o in forecast.question.options.all()]
     context = {

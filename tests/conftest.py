@@ -54,6 +54,13 @@ def plain_static_files(settings):
 
 
 @pytest.fixture
+def mean_aggregate(settings):
+    """The site shows the plain mean: for tests whose expected numbers are the mean's
+    arithmetic (the pooled aggregate has its own, tests/test_pooled_aggregate.py)."""
+    settings.COMMUNITY_AGGREGATE = "mean"
+
+
+@pytest.fixture
 def editor(client, db):
     """A signed-in member of the Editors group."""
     from tests.factories import EditorFactory

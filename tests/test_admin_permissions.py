@@ -72,7 +72,8 @@ def test_the_migration_gives_editors_exactly_the_editorial_permissions():
     group = Group.objects.get(name=EDITORS_GROUP)  # as the migration left it
     codenames = set(group.permissions.values_list("content_type__app_label", "codename"))
     assert codenames == set(editor_permission_codenames())
-    assert len(codenames) == 24  # add, change, delete, view; publish, resolve; corrections
+    assert len(codenames) == 26  # add, change, delete, view; publish, resolve; corrections;
+    # and moderating readers' reasons (change and view, never their forecasts)
     assert ("news", "delete_topic") not in codenames
     assert not any(app == "auth" for app, _ in codenames)
     assert not any(name.endswith("forecast") for _, name in codenames)

@@ -87,6 +87,7 @@ def test_inline_buttons_read_naturally(client, editor):
     assert "&quot;addText&quot;: &quot;Add another question&quot;" in html
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_the_question_list_shows_the_leading_option_and_its_probability(client, editor):
     leading = QuestionFactory(title="Leading?", options=["Granted asylum", "Returned"])
     granted, returned = leading.options.all()

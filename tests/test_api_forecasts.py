@@ -21,6 +21,7 @@ def shares(question, *values):
     return {str(o.pk): v for o, v in zip(question.options.all(), values, strict=True)}
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_a_reader_forecasts_and_reads_their_own_forecasts():
     reader, other = UserFactory(), UserFactory()
     question = QuestionFactory(binary=True)

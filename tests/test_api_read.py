@@ -65,6 +65,7 @@ def test_drafts_and_scheduled_stories_are_hidden_from_clients(api):
     assert api.get("/api/v1/stories/later/").status_code == 404
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_questions_carry_probabilities_as_numbers_and_percentages(api):
     question = QuestionFactory(options=["A", "B", "C"])
     ids = [o.pk for o in question.options.all()]

@@ -56,13 +56,14 @@ def test_reader_signs_up_forecasts_and_changes_the_forecast(live_server):
         fill(browser, ["70", "30"])
         assert total.text == "100.0%"
         submit(browser, wait)
-        assert percents(browser) == ["70%", "30%"]
+        # The pooled community forecast of one reader's 70/30: odds 7:3 extremized by 1.5.
+        assert percents(browser) == ["78%", "22%"]
         assert "1 forecaster" in browser.find_element(By.CSS_SELECTOR, ".question__state").text
         screenshot(browser, "forecast-saved")
 
         fill(browser, ["25", "75"])
         submit(browser, wait)
-        assert percents(browser) == ["25%", "75%"]
+        assert percents(browser) == ["16%", "84%"]  # 1:3 extremized
         assert "1 forecaster" in browser.find_element(By.CSS_SELECTOR, ".question__state").text
         screenshot(browser, "forecast-changed")
     finally:

@@ -1,4 +1,5 @@
-"""The 24-hour change of a question's options, from its snapshot history, on every card."""
+"""The 24-hour and 7-day change of a question's options, from its snapshot history, on every
+card, page and API answer; large moves marked on the chart."""
 
 import re
 from datetime import timedelta
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from forecasts import outcomes
 from forecasts.models import Option, Question
-from tests.client_helpers import queries_for, text_of
+from tests.client_helpers import api_client, queries_for, text_of
 from tests.factories import (
     ForecastSnapshotFactory,
     QuestionFactory,
@@ -43,6 +44,7 @@ def loaded(question):
     return Question.objects.with_options().with_day_change().get(pk=question.pk)
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_change_is_against_the_last_snapshot_a_day_ago_or_more():
     question = QuestionFactory(options=["Stay", "Leave"], opens_at=NOW - timedelta(days=5))
     snapshot(question, 50, 0.30, 0.70)
@@ -55,6 +57,7 @@ def test_change_is_against_the_last_snapshot_a_day_ago_or_more():
     assert (row.label, row.percent, row.change) == ("Stay", 55, 15)
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_a_question_open_a_day_ago_without_forecasts_moved_from_an_even_split():
     question = QuestionFactory(options=["A", "B"], opens_at=NOW - timedelta(days=3))
     set_community(question, 0.8, 0.2)
@@ -73,6 +76,7 @@ def test_no_change_for_new_settled_or_unloaded_questions():
     assert Question.objects.get(pk=new.pk).day_change == {}  # not loaded: nothing claimed
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_cards_show_the_leading_options_change(client):
     question = QuestionFactory(
         title="Will the crossing reopen?", binary=True, opens_at=NOW - timedelta(days=3)
@@ -86,6 +90,7 @@ def test_cards_show_the_leading_options_change(client):
         assert "Yes 63% ▲ 13 points up in 24 hours" in page, url
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_question_page_shows_every_options_change(client):
     question = QuestionFactory(options=["A", "B", "C"], opens_at=NOW - timedelta(days=3))
     snapshot(question, 25, 0.2, 0.3, 0.5)
@@ -125,3 +130,35 @@ def test_story_page_with_the_change_keeps_its_query_count(client, django_assert_
         client.get(story.get_absolute_url())
     with django_assert_num_queries(4):  # every card from the cache
         client.get(story.get_absolute_url())
+
+
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
+def test_cards_and_the_api_show_the_7_day_change_beside_the_24_hour_one(client):
+    question = QuestionFactory(
+        slug="crossing", options=["A", "B"], opens_at=NOW - timedelta(days=10)
+    )
+    snapshot(question, 24 * 8, 0.3, 0.7)  # a week ago and more: A at 30%
+    snapshot(question, 25, 0.5, 0.5)  # a day ago: A at 50%
+    set_community(question, 0.6, 0.4)
+    page = text_of(client.get("/questions/"))
+    assert "A 60% ▲ 10 points up in 24 hours ▲ 30 7d points up in 7 days" in page
+    assert "B 40% ▼ 10 points down in 24 hours ▼ 30 7d points down in 7 days" in page
+    [a, b] = api_client().get("/api/v1/questions/crossing/").json()["options"]
+    assert (a["change_24h"], a["change_7d"]) == (10, 30)
+    assert (b["change_24h"], b["change_7d"]) == (-10, -30)
+    listed = api_client().get("/api/v1/questions/").json()["results"]
+    assert [o["change_7d"] for o in listed[0]["options"]] == [30, -30]
+
+
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
+def test_the_chart_marks_large_moves_and_lists_them(client):
+    question = QuestionFactory(options=["A", "B"], opens_at=NOW - timedelta(days=3))
+    snapshot(question, 30, 0.5, 0.5)
+    snapshot(question, 20, 0.52, 0.48)  # 2 points: not large
+    snapshot(question, 10, 0.75, 0.25)  # 23 points: large
+    set_community(question, 0.75, 0.25)
+    html = client.get(question.get_absolute_url()).content.decode()
+    assert html.count('class="chart__move"') == 1
+    page = text_of(client.get(question.get_absolute_url() + "?text"))
+    assert "Large moves" in page
+    assert re.search(r": A up 23 points, B down 23 points", page)

@@ -27,6 +27,7 @@ def community(question):
     return {o.label: percent for o, _, percent in question.community_forecast()}
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_first_forecast_counts_a_forecaster_and_moves_the_community():
     question = QuestionFactory(binary=True)
     forecasting.record_forecast(UserFactory(), question.pk, by_label(question, Yes=0.7, No=0.3))
@@ -37,6 +38,7 @@ def test_first_forecast_counts_a_forecaster_and_moves_the_community():
     assert community(question) == {"Yes": 60, "No": 40}
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_a_readers_new_forecast_replaces_their_old_one_in_the_aggregate():
     question = QuestionFactory(binary=True)
     reader = UserFactory()
@@ -48,6 +50,7 @@ def test_a_readers_new_forecast_replaces_their_old_one_in_the_aggregate():
     assert Forecast.objects.filter(user=reader).count() == 2  # kept for history and scoring
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_normalise_scales_the_numbers_to_100_percent():
     question = QuestionFactory(options=["A", "B"])
     forecasting.record_forecast(
@@ -132,6 +135,7 @@ def test_snapshots_are_coalesced_to_a_bounded_number_per_hour():
     assert math.isclose(sum(last.probabilities.values()), 1)
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_the_snapshot_shows_the_community_forecast_as_stored_after_revisions():
     question = QuestionFactory(binary=True)
     first, second = UserFactory(), UserFactory()
@@ -209,6 +213,7 @@ def test_recompute_agrees_with_the_running_sums_and_repairs_drift():
     assert Question.objects.get(pk=question.pk).forecaster_count == count == 5
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_saving_a_question_or_option_never_writes_back_stale_running_sums():
     question = QuestionFactory(binary=True)
     stale_question = Question.objects.get(pk=question.pk)

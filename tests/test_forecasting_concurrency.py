@@ -41,11 +41,7 @@ def test_parallel_forecasts_end_with_sums_equal_to_a_recomputation():
     for thread in threads:
         thread.join()
     assert errors == []
-    question = Question.objects.get(pk=question.pk)
-    sums, count = recompute.recompute(question)
-    assert question.forecaster_count == count == THREADS
-    for option in question.options.all():
-        assert option.forecast_sum == pytest.approx(sums[option.pk], abs=1e-9)
+    assert_sums_agree_with_a_recomputation(question, THREADS)
 
 
 @pytest.mark.postgres
@@ -63,8 +59,16 @@ def test_one_readers_two_tabs_at_once_count_once_and_leave_no_drift():
     ]
     results = at_once(*tabs)
     assert not [r for r in results if isinstance(r, Exception)], results
+    assert_sums_agree_with_a_recomputation(question, 1)
+
+
+def assert_sums_agree_with_a_recomputation(question, forecasters):
+    """Both aggregates' running sums and the count match the raw forecasts."""
     question = Question.objects.get(pk=question.pk)
-    sums, count = recompute.recompute(question)
-    assert question.forecaster_count == count == 1
+    totals = recompute.rebuilt_totals([question.pk])
+    assert question.forecaster_count == totals.counts[question.pk] == forecasters
+    assert question.pooled_origin == totals.origins[question.pk]
     for option in question.options.all():
-        assert option.forecast_sum == pytest.approx(sums[option.pk], abs=1e-9)
+        assert option.forecast_sum == pytest.approx(totals.sums[option.pk], abs=1e-9)
+        assert option.pooled_log_sum == pytest.approx(totals.log_sums[option.pk], rel=1e-9)
+        assert option.pooled_weight == pytest.approx(totals.weights[option.pk], rel=1e-9)

@@ -187,6 +187,7 @@ def test_resolving_an_open_question_closes_it_now():
     assert question.state() == Question.State.RESOLVED
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_community_forecast_follows_the_running_sums():
     question = QuestionFactory(options=["Stay", "Leave"])
     stay, leave = question.options.all()

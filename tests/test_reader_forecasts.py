@@ -44,6 +44,7 @@ def test_anonymous_readers_are_invited_to_log_in(client):
     assert not Forecast.objects.exists()
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_the_form_starts_from_the_community_then_from_the_readers_own(client, reader):
     question = QuestionFactory(binary=True)
     page = client.get(question.get_absolute_url()).content.decode()
@@ -59,6 +60,7 @@ def test_the_form_starts_from_the_community_then_from_the_readers_own(client, re
     assert shown == ["70", "30"]
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_a_reader_changes_their_forecast(client, reader):
     question = QuestionFactory(binary=True)
     client.post(forecast_url(question), form_data(question, 70, 30))
@@ -114,6 +116,7 @@ def test_forecasts_of_a_draft_question_are_404(client, reader):
     assert client.post(forecast_url(draft), form_data(draft, 50, 50)).status_code == 404
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_a_reader_never_sees_another_readers_forecast(client, reader):
     question = QuestionFactory(binary=True)
     other = UserFactory(username="other")

@@ -58,6 +58,7 @@ def test_an_editors_change_reaches_anonymous_readers_at_once(client):
     assert "Corrected headline" in changed.content.decode()
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_a_new_forecast_reaches_its_reader_at_once_and_anonymous_readers_within_a_slice(
     client, monkeypatch
 ):

@@ -18,6 +18,7 @@ def shares(question, *values):
     return dict(zip([o.pk for o in question.options.all()], values, strict=True))
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_resolution_scores_every_forecaster_and_the_community():
     question = QuestionFactory(options=["A", "B", "C"])
     first, second = UserFactory(), UserFactory()
@@ -100,6 +101,7 @@ def test_leaderboard_ranks_by_mean_brier_and_needs_the_minimum(client):
     assert "0.500" in page  # (0.5)² + (0.5)²
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_track_record_shows_the_community_brier_and_calibration(client):
     reader = UserFactory()
     resolved_with({reader: (0.8, 0.2)}, outcome=0)

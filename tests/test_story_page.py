@@ -147,7 +147,8 @@ def test_topic_page_shows_only_its_live_stories(client, demo):
 def test_question_page_shows_options_criteria_and_live_stories(
     client, demo, django_assert_num_queries
 ):
-    with django_assert_num_queries(4):  # question, options, live stories, snapshots
+    # question, options, live stories, snapshots, and readers' reasons (it is resolved)
+    with django_assert_num_queries(5):
         response = client.get("/questions/al-qaim-soldiers-fate/")
     page = text_of(response)
     assert "What will happen to the Syrian soldiers who crossed at Al-Qaim" in page
@@ -170,6 +171,7 @@ def test_pages_send_a_content_security_policy(client, demo):
     assert response["X-Frame-Options"] == "DENY"
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_pages_show_the_community_forecast_not_just_equal_shares(client):
     story = StoryFactory()
     question = QuestionFactory(options=["Stay", "Leave", "Other"])

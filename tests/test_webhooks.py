@@ -252,6 +252,7 @@ def bodies(receiver):
     return [json.loads(body) for _, body in receiver.received]
 
 
+@pytest.mark.usefixtures("mean_aggregate")  # numbers of the mean
 def test_question_events_publish_close_resolve_with_scores_and_fire_once():
     with Receiver() as receiver:
         endpoint_for(receiver.url)

@@ -19,11 +19,12 @@ from config.admin_input import IdsOnlyAdmin
 from config.editing import RetryRacedSaveAdmin
 from config.history import record, revision_for
 from config.review_admin import ReviewAdmin, ReviewInline
+from config.versions import bump
 from forecasts import outcomes
 from forecasts.admin.filters import StateFilter
 from forecasts.admin.forms import OptionFormSet, QuestionForm
 from forecasts.admin.pages import QuestionPages
-from forecasts.models import MAX_OPTIONS, Option, Question, StoryQuestion
+from forecasts.models import MAX_OPTIONS, Option, Question, Rationale, StoryQuestion
 from news.models import Story
 
 
@@ -93,8 +94,22 @@ class QuestionAdmin(IdsOnlyAdmin, ReviewAdmin, RetryRacedSaveAdmin, QuestionPage
     fieldsets = [
         (None, {"fields": [*QUESTION_TEXT_FIELDS, "edit_snapshot"]}),
         ("Schedule", {"fields": ["status", "opens_at", "closes_at"]}),
+        (
+            "Readers: hide the community forecast (anti-anchoring), show reasons",
+            {
+                "fields": ["reveal_forecasters", "reveal_at", "rationales_at_once"],
+                "classes": ["collapse"],
+            },
+        ),
     ]
     outcome_fields = ["resolved_option", "resolved_at", "resolution_note"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "reveal_forecasters" in form.base_fields:
+            # Left out of a post (a form from before it existed), it keeps its 0.
+            form.base_fields["reveal_forecasters"].required = False
+        return form
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -204,3 +219,44 @@ class QuestionAdmin(IdsOnlyAdmin, ReviewAdmin, RetryRacedSaveAdmin, QuestionPage
                 messages.error(request, " ".join(error.messages))
         if done:
             messages.success(request, f"{verb} {done} question{'s' if done != 1 else ''}.")
+
+
+@admin.register(Rationale)
+class RationaleAdmin(admin.ModelAdmin):
+    """Readers' reasons, newest first, for moderation: an editor hides or shows one; the
+    reason's text and the forecast stay the reader's."""
+
+    list_display = ["reason", "question", "created_at", "rationale_hidden"]
+    list_filter = ["rationale_hidden"]
+    list_select_related = ["question"]
+    search_fields = ["rationale", "question__title"]
+    actions = ["hide", "show"]
+    fields = ["question", "created_at", "rationale", "rationale_hidden"]
+    readonly_fields = ["question", "created_at", "rationale"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(rationale="")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="reason")
+    def reason(self, forecast):
+        text = forecast.rationale
+        return text if len(text) <= 120 else text[:119] + "…"
+
+    @admin.action(description="Hide the selected reasons from the question page")
+    def hide(self, request, queryset):
+        count = queryset.update(rationale_hidden=True)
+        bump()  # cached question pages show it no longer
+        self.message_user(request, f"{count} reason(s) hidden.", messages.SUCCESS)
+
+    @admin.action(description="Show the selected reasons again")
+    def show(self, request, queryset):
+        count = queryset.update(rationale_hidden=False)
+        bump()
+        self.message_user(request, f"{count} reason(s) shown.", messages.SUCCESS)

@@ -9,27 +9,61 @@ from rest_framework import serializers
 from config import workflow
 from config.editing import edit_version
 from forecasts import authoring
+from forecasts.maths import AGGREGATES
 from forecasts.models import (
     MAX_OPTIONS,
     MIN_OPTIONS,
+    RATIONALE_MAX_LENGTH,
     TOO_FEW_OPTIONS,
     TOO_MANY_OPTIONS,
     Forecast,
     Option,
     Question,
+    shown_aggregate,
 )
 
 
 class OptionSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False, help_text="Give it to rename an option.")
-    probability = serializers.FloatField(read_only=True, help_text="Community probability, 0–1.")
+    probability = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="Community probability, 0–1, by the aggregate the site shows (the "
+        "question's `aggregate`).",
+    )
     percent = serializers.IntegerField(
-        read_only=True, help_text="Whole percentage; a question's percents sum to 100."
+        read_only=True,
+        allow_null=True,
+        help_text="Whole percentage; a question's percents sum to 100. All four are null "
+        "while the question hides its community forecast (`community_hidden`).",
+    )
+    pooled_probability = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="The pooled aggregate: recency-weighted, extremized geometric mean, 0–1.",
+    )
+    mean_probability = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="The plain mean of readers' latest probabilities, 0–1.",
+    )
+
+    change_24h = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Whole percentage points `percent` moved over the last 24 hours (0 for a "
+        "settled question).",
+    )
+    change_7d = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The same over the last 7 days."
     )
 
     class Meta:
         model = Option
-        fields = ["id", "label", "position", "probability", "percent"]
+        fields = [
+            "id", "label", "position", "probability", "percent", "pooled_probability",
+            "mean_probability", "change_24h", "change_7d",
+        ]  # fmt: skip
         read_only_fields = ["position"]
 
     def to_representation(self, option):
@@ -111,6 +145,15 @@ class QuestionSerializer(serializers.ModelSerializer):
         help_text="Slugs of the stories it hangs on that this client may see."
     )
     url = serializers.SerializerMethodField()
+    aggregate = serializers.SerializerMethodField(
+        help_text="The aggregate each option's `probability` and `percent` come from: "
+        "pooled (recency-weighted, extremized geometric mean) or mean."
+    )
+    community_hidden = serializers.SerializerMethodField(
+        help_text="True while the question hides its community forecast (anti-anchoring: "
+        "until `reveal_forecasters` readers have forecast and `reveal_at` has passed; "
+        "always shown once closed): the options' probabilities are null."
+    )
     version = serializers.SerializerMethodField(
         help_text='The edit version. Send it back as `If-Match: "<version>"` with a change, '
         "and the change is refused (412) if someone else changed the question meanwhile. "
@@ -122,17 +165,44 @@ class QuestionSerializer(serializers.ModelSerializer):
         fields = [
             "id", "slug", "title", "description", "resolution_criteria", "kind", "language",
             "status", "state", "opens_at", "closes_at", "forecaster_count", "options",
-            "resolution", "stories", "review_note", "url", "version",
+            "aggregate", "community_hidden", "reveal_forecasters", "reveal_at",
+            "rationales_at_once", "resolution", "stories", "review_note", "url", "version",
         ]  # fmt: skip
         read_only_fields = ["forecaster_count"]
         extra_kwargs = {"slug": {"required": False}}
 
     def to_representation(self, question):
         data = super().to_representation(question)
+        if not self._shows_community(question):
+            for option in data["options"]:
+                option.update(
+                    probability=None, percent=None, pooled_probability=None,
+                    mean_probability=None, change_24h=None, change_7d=None,
+                )  # fmt: skip
+            return data
         shares = {o.pk: (p, percent) for o, p, percent in question.community_forecast()}
+        both = {
+            method: {o.pk: p for o, p, _ in question.community_forecast(method)}
+            for method in AGGREGATES
+        }
+        day, week = question.day_change, question.week_change
         for option in data["options"]:
             option["probability"], option["percent"] = shares[option["id"]]
+            option["change_24h"] = day.get(option["id"], 0)
+            option["change_7d"] = week.get(option["id"], 0)
+            for method in AGGREGATES:
+                option[f"{method}_probability"] = both[method][option["id"]]
         return data
+
+    def _shows_community(self, question):
+        return question.community_visible_to(self.context["request"].user)
+
+    def get_community_hidden(self, question) -> bool:
+        return not self._shows_community(question)
+
+    @extend_schema_field(serializers.ChoiceField(choices=AGGREGATES))
+    def get_aggregate(self, question):
+        return shown_aggregate()
 
     @extend_schema_field(serializers.ChoiceField(choices=Question.State.values))
     def get_state(self, question):
@@ -223,6 +293,15 @@ class ForecastInputSerializer(serializers.Serializer):
         allow_empty=False,
     )
     normalise = serializers.BooleanField(default=False, help_text="Rescale to sum to 1.")
+    rationale = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=True,
+        help_text="Your reason, plain text (no HTML), at most "
+        f"{RATIONALE_MAX_LENGTH} characters; shown without your name on the question page "
+        "after it closes.",
+    )
 
 
 class ForecastSerializer(serializers.ModelSerializer):
@@ -231,7 +310,7 @@ class ForecastSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Forecast
-        fields = ["id", "question", "created_at", "probabilities"]
+        fields = ["id", "question", "created_at", "probabilities", "rationale"]
 
     def get_probabilities(self, forecast) -> dict[str, float]:
         given = getattr(forecast, "given", None)  # a forecast just recorded
@@ -252,7 +331,16 @@ class AnnulSerializer(serializers.Serializer):
 class HistoryPointSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     forecaster_count = serializers.IntegerField()
-    probabilities = serializers.DictField(child=serializers.FloatField())
+    probabilities = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text="{option id: probability} of the aggregate the site showed then.",
+    )
+    aggregates = serializers.DictField(
+        child=serializers.DictField(child=serializers.FloatField()),
+        allow_null=True,
+        help_text='Both aggregates then: {"pooled": {option id: p}, "mean": {…}}; null for '
+        "points recorded before the pooled aggregate existed.",
+    )
 
 
 class HistorySerializer(serializers.Serializer):

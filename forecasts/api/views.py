@@ -22,7 +22,7 @@ from config.api.permissions import EditorsWriteOthersRead, ReviewedWrites
 from config.history import record, revision_by
 from forecasts import forecasting, outcomes
 from forecasts.api import serializers as s
-from forecasts.models import Forecast, ForecastSnapshot, Question
+from forecasts.models import Forecast, ForecastSnapshot, Question, load_for_cards
 from news.models import Story, Topic
 
 # The states of Question.objects.in_state(), and the web's own lists (LISTS in
@@ -103,18 +103,26 @@ class QuestionViewSet(
     def get_queryset(self):
         if self.action == "list":  # what the items show: prepare_list_items
             return self._visible_questions()
-        return self._visible_questions().with_options().prefetch_related(self._stories())
+        return (
+            self._visible_questions()
+            .with_options()
+            .with_day_change()
+            .prefetch_related(self._stories())
+        )
 
     def _stories(self):
         stories = visible_stories(self.request).only("slug")  # all a question shows of them
         return Prefetch("stories", queryset=stories, to_attr="visible_stories")
 
     def prepare_list_items(self, questions):
-        prefetch_related_objects(questions, "resolved_option", "options", self._stories())
+        load_for_cards(questions)
+        prefetch_related_objects(questions, self._stories())
 
     def list_item_variant(self):
-        # Which of its stories a question lists depends on who asks.
-        return Story.shows_unpublished_to(self.request.user)
+        # Which of its stories a question lists, and whether a hidden community forecast
+        # shows (Question.community_visible_to), depend on who asks.
+        user = self.request.user
+        return (Story.shows_unpublished_to(user), user.has_perm("forecasts.change_question"))
 
     def _visible_questions(self):
         return Question.objects.visible_to(self.request.user)
@@ -204,6 +212,8 @@ class QuestionViewSet(
         if interval not in INTERVALS:
             raise APIValidationError({"interval": [f"Choose one of {', '.join(INTERVALS)}."]})
         snapshots = ForecastSnapshot.objects.filter(question=question).order_by("taken_at", "pk")
+        if not question.community_visible_to(request.user):  # anti-anchoring: no points yet
+            snapshots = snapshots.none()
         since = request.query_params.get("since")
         if since is not None:
             field = TimeField()
@@ -212,13 +222,16 @@ class QuestionViewSet(
             except ValidationError as error:
                 raise APIValidationError({"since": error.messages}) from None
         points = {}
-        rows = snapshots.values_list("pk", "taken_at", "forecaster_count", "probabilities")
-        for pk, taken_at, forecaster_count, probabilities in rows.iterator(chunk_size=2000):
+        rows = snapshots.values_list(
+            "pk", "taken_at", "forecaster_count", "probabilities", "aggregates"
+        )
+        for pk, taken_at, forecaster_count, probabilities, both in rows.iterator(chunk_size=2000):
             key = bucket_start(taken_at, INTERVALS[interval]) if INTERVALS[interval] else pk
             points[key] = {
                 "at": taken_at,
                 "forecaster_count": forecaster_count,
                 "probabilities": probabilities,
+                "aggregates": both,
             }
         return Response(
             {"question": question.slug, "interval": interval, "points": list(points.values())}
@@ -242,6 +255,7 @@ class QuestionViewSet(
                 body.validated_data["probabilities"],
                 normalise=body.validated_data["normalise"],
                 slug=slug,
+                rationale=body.validated_data["rationale"],
             )
         except forecasting.NoSuchQuestion:
             raise Http404 from None
@@ -249,7 +263,9 @@ class QuestionViewSet(
             messages = error.messages
             if getattr(error, "code", None) == forecasting.TOTAL_NOT_100:
                 messages = [messages[0] + ' Or send "normalise": true to have them rescaled.']
-            raise APIValidationError({"probabilities": messages}) from None
+            code = str(getattr(error, "code", ""))
+            field = "rationale" if code.startswith("rationale") else "probabilities"
+            raise APIValidationError({field: messages}) from None
         # Built from what was written: reading it back would cost two more queries.
         return Response(s.ForecastSerializer(forecast).data, status=status.HTTP_201_CREATED)
 

@@ -120,6 +120,6 @@ def remove(report):
     accounts.delete()
     report.removed[ACCOUNT] += count
     if staying:
-        recompute.store_totals(*recompute.rebuilt_totals(staying))
+        recompute.store_totals(recompute.rebuilt_totals(staying))
         for question in Question.objects.filter(pk__in=staying, status=Question.Status.RESOLVED):
             scoring.score_question(question)

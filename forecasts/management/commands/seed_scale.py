@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from forecasts import maths, outcomes, recompute
+from forecasts import outcomes, recompute
 from forecasts.models import (
     Forecast,
     ForecastProbability,
@@ -23,6 +23,7 @@ from forecasts.models import (
     Option,
     Question,
     StoryQuestion,
+    community_state,
 )
 from news.models import Story, Topic
 
@@ -227,24 +228,27 @@ class Command(BaseCommand):
     def _totals_and_snapshots(self, questions, now):
         progress = Progress("aggregates", len(questions))
         for chunk in batches([q.pk for q in questions], 1000):
-            sums, counts = recompute.rebuilt_totals(chunk)
-            recompute.store_totals(sums, counts)
+            totals = recompute.rebuilt_totals(chunk)
+            recompute.store_totals(totals)
             by_question = {}
             for option in Option.objects.filter(question_id__in=chunk).order_by(
                 "question_id", "position"
             ):
-                by_question.setdefault(option.question_id, []).append(option.pk)
+                by_question.setdefault(option.question_id, []).append(option)
             snapshots = []
             for question_id, options in by_question.items():
-                values = maths.community_probabilities(
-                    [sums[pk] for pk in options], counts[question_id]
-                )
+                for option in options:
+                    option.forecast_sum, option.pooled_log_sum, option.pooled_weight = (
+                        totals.of_option(option.pk)
+                    )
+                state = community_state(options, totals.counts[question_id])
                 snapshots.append(
                     ForecastSnapshot(
                         question_id=question_id,
                         taken_at=now,
-                        forecaster_count=counts[question_id],
-                        probabilities={str(pk): p for pk, p in zip(options, values, strict=True)},
+                        forecaster_count=state["forecaster_count"],
+                        probabilities=state["probabilities"],
+                        aggregates=state["aggregates"],
                     )
                 )
             ForecastSnapshot.objects.bulk_create(snapshots)
