@@ -99,7 +99,7 @@ def question_embed(request, slug):
 @login_required
 def follow_question(request, slug):
     """POST: follow the question (or, with `unfollow`, stop); back to its page."""
-    question = _question(slug)
+    question = _question(request, slug)
     if request.method == "POST":
         if request.POST.get("unfollow"):
             following.unfollow(request.user, question)

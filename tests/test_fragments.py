@@ -34,7 +34,7 @@ def test_a_page_rendered_again_reuses_its_cards_and_reads_the_same(client):
     assert again.content == first.content
 
 
-def test_a_forecast_remakes_only_its_own_questions_card(client):
+def test_a_forecast_remakes_only_its_own_questions_card(client, mean_aggregate):
     moved, still = QuestionFactory(options=["Returned", "Stayed"]), QuestionFactory()
     client.get("/questions/")
     returned, stayed = moved.options.all()
@@ -91,7 +91,7 @@ def test_an_api_list_asked_again_serialises_nothing_and_answers_the_same(client,
         assert serialised == []
 
 
-def test_a_forecast_reserialises_only_its_own_question(client, serialised):
+def test_a_forecast_reserialises_only_its_own_question(client, serialised, mean_aggregate):
     moved, still = QuestionFactory(options=["Returned", "Stayed"]), QuestionFactory()
     client.get("/api/v1/questions/")
     returned, stayed = moved.options.all()
