@@ -35,7 +35,11 @@ def sign_in(browser, live_server, username):
 
 
 def click(browser, name):
+    """Click a submit button and wait for the page the POST answers with (not a message
+    list the old page may already show)."""
+    page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.NAME, name).click()
+    WebDriverWait(browser, 10).until(ec.staleness_of(page))
     return WebDriverWait(browser, 10).until(
         ec.presence_of_element_located((By.CSS_SELECTOR, ".messagelist"))
     )
@@ -100,10 +104,7 @@ def test_a_story_goes_through_review_to_readers(live_server, browser):
     browser.get(live_server.url + f"/admin/news/story/{story.pk}/change/")
     publish = browser.find_element(By.NAME, "_publish")
     assert publish.get_attribute("value") == "Approve and publish"
-    publish.click()
-    WebDriverWait(browser, 10).until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, ".messagelist"))
-    )
+    click(browser, "_publish")
     screenshot(browser, "review-7-published")
     story.refresh_from_db()
     assert story.is_live
