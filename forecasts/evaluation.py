@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 from statistics import fmean
 
 from forecasts import maths
-from forecasts.models import Forecast, Question
+from forecasts.models import Question
+from forecasts.scoring import standing_forecasts
 
 
 @dataclass
@@ -82,14 +83,7 @@ def resolved_cases(questions=None):
     questions = questions.filter(status=Question.Status.RESOLVED).prefetch_related("options")
     cases = []
     for question in questions:
-        forecasts = (
-            Forecast.objects.filter(question=question, created_at__lte=question.closes_at)
-            .order_by("user_id", "-created_at", "-pk")
-            .prefetch_related("probabilities")
-        )
-        standing = {}
-        for forecast in forecasts:
-            standing.setdefault(forecast.user_id, forecast)
+        standing = standing_forecasts(question)
         if not standing:
             continue
         cases.append(

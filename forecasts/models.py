@@ -571,7 +571,12 @@ class Question(models.Model):
 
     def community_visible_to(self, user, now=None):
         """reveals_community(), or `user` may edit questions (editors see it at once)."""
-        return self.reveals_community(now) or user.has_perm("forecasts.change_question")
+        return self.reveals_community(now) or Question.sees_hidden_community(user)
+
+    @staticmethod
+    def sees_hidden_community(user):
+        """Whether `user` sees a community forecast before its reveal: editors do."""
+        return user.has_perm("forecasts.change_question")
 
     def shows_rationales(self, now=None):
         """Whether readers' reasons show on the page: once it closes, or at once when the

@@ -1,12 +1,32 @@
 """Driving pages from tests: admin form posts with their inline management forms, query
 counts, and pages as readers read them."""
 
+import os
 import re
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def in_fresh_process(code, **env):
+    """Run Python `code` in a fresh interpreter from the project's root, with
+    config.settings and exactly `env` (plus PATH) for its environment: the settings as a
+    server reads them when it starts. Returns the CompletedProcess (text output)."""
+    return subprocess.run(  # noqa: S603 (our own interpreter, the tests' own code)
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def inline(prefix, rows, initial=0):

@@ -148,7 +148,8 @@ def dead_redis_cache(settings, no_known_outages):
     return cache
 
 
-def _free_port():
+def free_port():
+    """A TCP port on loopback that nothing listens on now, for a server of a test's own."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -161,7 +162,7 @@ class RedisServer:
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
 
     def __init__(self):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = None
 

@@ -5,20 +5,17 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.db import OperationalError, connection
 
-from tests.conftest import FreezableProxy, database_url
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.client_helpers import ROOT, in_fresh_process
+from tests.conftest import FreezableProxy, database_url, free_port
 
 
 @pytest.mark.postgres
@@ -134,19 +131,8 @@ def settings_with(**env):
     code = (
         "from django.conf import settings; print(repr(settings.DATABASES['default']['OPTIONS']))"
     )
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={
-            "PATH": os.environ["PATH"],
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = in_fresh_process(code, DJANGO_SECRET_KEY=secrets.token_urlsafe(50), **env)
+    assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
 
@@ -178,9 +164,7 @@ def frozen_database_site(db, django_db_blocker):
 
     database = connections["default"].settings_dict
     proxy = FreezableProxy(database)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", "1", "--timeout", "30"],

@@ -4,10 +4,6 @@ JSON, and on what the error tracker receives."""
 
 import io
 import logging
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -18,10 +14,9 @@ from django.test.utils import CaptureQueriesContext
 
 from config.request_id import RequestIdFilter, tag_event
 from news.api import TopicViewSet
-from tests.client_helpers import text_of
+from tests.client_helpers import in_fresh_process, text_of
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_not_found_pages_are_friendly(client):
@@ -145,19 +140,7 @@ def settings_in_subprocess(**env):
         "print(client.is_active(), options['environment'], options['send_default_pii'], "
         "getattr(options['before_send'], '__name__', '-'))"
     )
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={
-            "PATH": os.environ["PATH"],
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_DEBUG": "1",
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return in_fresh_process(code, DJANGO_DEBUG="1", **env)
 
 
 def test_the_error_tracker_is_used_only_when_configured():

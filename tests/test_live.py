@@ -21,16 +21,10 @@ from rest_framework.authtoken.models import Token
 
 from forecasts import forecasting
 from tests.client_helpers import committed
-from tests.conftest import database_url
+from tests.conftest import database_url, free_port
 from tests.factories import QuestionFactory, UserFactory
 
 LIVE_REDIS_URL = os.environ.get("TEST_LIVE_REDIS_URL", "redis://127.0.0.1:6379/10")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -5,23 +5,21 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from forecasts import forecasting
-from tests.client_helpers import committed
+from tests.client_helpers import ROOT, committed, in_fresh_process
+from tests.conftest import free_port
 from tests.factories import QuestionFactory, StoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "scraper-token-for-tests"
 
 
@@ -118,19 +116,8 @@ def test_json_log_lines_carry_the_request_id_of_the_response_header():
         "response = Client(HTTP_HOST='localhost').get('/healthz'); "
         "print(response.status_code, response['X-Request-ID'])"
     )
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={
-            "PATH": os.environ["PATH"],
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_DEBUG": "1",
-            "DATABASE_URL": "sqlite:///:memory:",
-            "DJANGO_LOG_FORMAT": "json",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
+    result = in_fresh_process(
+        code, DJANGO_DEBUG="1", DATABASE_URL="sqlite:///:memory:", DJANGO_LOG_FORMAT="json"
     )
     assert result.returncode == 0, result.stderr
     status, request_id = result.stdout.split()
@@ -171,9 +158,7 @@ def test_gunicorn_workers_are_added_up_even_after_one_exits(tmp_path):
     """Under gunicorn (config/gunicorn.conf.py, PROMETHEUS_MULTIPROC_DIR): /metrics,
     whichever worker answers it, counts the requests of every worker, including one
     that has since exited."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_1.db").write_bytes(b"left by an earlier run")

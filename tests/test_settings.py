@@ -1,13 +1,9 @@
 """Settings come from the environment, with safe defaults."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.client_helpers import in_fresh_process
+
 # A key of the kind production needs (secrets.token_urlsafe(50)); never used for anything.
 GOOD_KEY = "q8Zr1vK0cXo3LpT7wYb2NfHs6JdGm9Ea4Ui5Rt0Ww1Qz_3Xy-8Vn2Bk7Cj4Mh6Pl"
 
@@ -19,14 +15,7 @@ def settings_with(**env):
         "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.DATABASES['default']['ENGINE'], "
         "s.CACHES['default']['BACKEND'])"
     )
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return in_fresh_process(code, **env)
 
 
 def test_production_without_a_secret_key_refuses_to_start():

@@ -4,7 +4,6 @@ loopback port (skipped, with the reason, when it cannot start); local disk other
 
 import io
 import json
-import os
 import secrets
 import socket
 import subprocess
@@ -17,16 +16,11 @@ from django.conf import settings as django_settings
 from PIL import Image
 
 from news.models import Story
-from tests.client_helpers import errors_of
+from tests.client_helpers import errors_of, in_fresh_process
+from tests.conftest import free_port
 from tests.test_story_images import add_story, image_file
 
 BUCKET = "forecast-media"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -71,17 +65,13 @@ def settings_with(**env):
         "import json, django; django.setup(); from django.conf import settings as s; "
         "print(json.dumps([s.STORAGES['default'], s.SECURE_CSP['img-src']]))"
     )
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": "sqlite:///:memory:",
-        **env,
-    }
-    output = subprocess.run(  # noqa: S603 (our own interpreter, fixed arguments)
-        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
-    ).stdout
-    return json.loads(output.splitlines()[-1])
+    result = in_fresh_process(
+        code,
+        **{"DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DATABASE_URL": "sqlite:///:memory:"}
+        | env,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
 
 
 def test_without_a_bucket_media_stays_on_local_disk():

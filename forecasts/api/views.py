@@ -122,7 +122,7 @@ class QuestionViewSet(
         # Which of its stories a question lists, and whether a hidden community forecast
         # shows (Question.community_visible_to), depend on who asks.
         user = self.request.user
-        return (Story.shows_unpublished_to(user), user.has_perm("forecasts.change_question"))
+        return (Story.shows_unpublished_to(user), Question.sees_hidden_community(user))
 
     def _visible_questions(self):
         return Question.objects.visible_to(self.request.user)
